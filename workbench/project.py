@@ -1,0 +1,182 @@
+"""The workspace on disk: a project directory, its settings, and the demo project.
+
+    project/
+      workbench.toml     settings (Settings below)
+      tools.json         OpenAI tool definitions
+      examples.jsonl     one example per line (workbench.examples)
+      runs/  evals/      training runs and evaluations
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import tomllib
+from pathlib import Path
+
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from workbench.examples import ExampleFile
+from workbench.fileio import atomic_write_bytes, atomic_write_text
+from workbench.tools import dump_tools, load_tools
+
+SETTINGS_FILE, TOOLS_FILE, EXAMPLES_FILE = "workbench.toml", "tools.json", "examples.jsonl"
+DEFAULT_SYSTEM_PROMPT = (
+    "You are a helpful assistant that can call tools. Today is {today}. "
+    "Call a tool only when the request needs one and you have every required value; "
+    "if a required value is missing, ask for it. Otherwise answer directly."
+)
+
+
+class ProjectError(Exception):
+    """A project cannot be opened or created; the message names the file and field."""
+
+
+class TeacherSettings(BaseModel):
+    """An OpenAI-compatible endpoint used to generate examples. The key is never stored here."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_url: str = ""
+    """Endpoint URL, e.g. http://127.0.0.1:8000/v1; empty means the OPENAI_BASE_URL environment variable."""
+    model: str = ""
+    """Model name at that endpoint."""
+    api_key_env: str = "OPENAI_API_KEY"
+    """Name of the environment variable that holds the API key."""
+
+
+class Settings(BaseModel):
+    """Everything in `workbench.toml`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "project"
+    """Shown in the app's header."""
+    base_model: str = "bundled:smollm2-135m"
+    """Model spec: `bundled:smollm2-135m`, a local Hugging Face model directory, or a hub id when online."""
+    system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    """System prompt for examples without their own; `{today}` is replaced by `today`."""
+    today: str = Field(default_factory=lambda: _dt.date.today().isoformat())
+    """The date `{today}` stands for (YYYY-MM-DD), fixed so that relative dates in examples stay right."""
+    toolset: str = ""
+    """Name of a sample_tools toolset whose stubs can execute this project's calls (optional)."""
+    split_seed: int = 13
+    """Seed of the deterministic train/val split."""
+    val_fraction: float = Field(0.15, ge=0.0, lt=1.0)
+    """Share of accepted examples held out for validation."""
+    teacher: TeacherSettings = Field(default_factory=TeacherSettings)
+
+    def render_system_prompt(self) -> str:
+        return self.system_prompt.replace("{today}", self.today)
+
+
+def load_settings(path: Path) -> Settings:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProjectError(f"{path}: file not found") from None
+    except UnicodeDecodeError:
+        raise ProjectError(f"{path}: not UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ProjectError(f"{path}: {exc}") from None
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"])
+        raise ProjectError(f"{path}: field '{field}': {err['msg']}") from None
+
+
+class Project:
+    """A project directory. Files are read on demand; every write is atomic."""
+
+    def __init__(self, root: str | Path, settings: Settings):
+        self.root = Path(root).resolve()
+        self.settings = settings
+
+    @classmethod
+    def open(cls, root: str | Path) -> "Project":
+        root = Path(root)
+        if not (root / SETTINGS_FILE).exists():
+            raise ProjectError(f"{root}: not a workbench project (no {SETTINGS_FILE}); create one with "
+                               f"`workbench init {root}`")
+        return cls(root, load_settings(root / SETTINGS_FILE))
+
+    @property
+    def settings_path(self) -> Path:
+        return self.root / SETTINGS_FILE
+
+    @property
+    def tools_path(self) -> Path:
+        return self.root / TOOLS_FILE
+
+    @property
+    def examples_path(self) -> Path:
+        return self.root / EXAMPLES_FILE
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.root / "runs"
+
+    @property
+    def evals_dir(self) -> Path:
+        return self.root / "evals"
+
+    def load_tools(self) -> list[dict]:
+        if not self.tools_path.exists():
+            return []
+        return load_tools(self.tools_path)
+
+    def save_tools(self, tools: list[dict]) -> None:
+        atomic_write_text(self.tools_path, dump_tools(tools))
+
+    def load_examples(self) -> ExampleFile:
+        return ExampleFile.load(self.examples_path)
+
+    def save_settings(self) -> None:
+        atomic_write_bytes(self.settings_path, tomli_w.dumps(self.settings.model_dump()).encode())
+
+    def system_prompt(self) -> str:
+        return self.settings.render_system_prompt()
+
+
+def init_project(root: str | Path, tools: list[dict] | None = None, *, settings: Settings | None = None,
+                 examples: bytes | None = None) -> Project:
+    """Create a project directory. Refuses to overwrite an existing project."""
+    root = Path(root)
+    if (root / SETTINGS_FILE).exists():
+        raise ProjectError(f"{root}: already a workbench project")
+    root.mkdir(parents=True, exist_ok=True)
+    project = Project(root, settings or Settings(name=root.resolve().name))
+    project.save_settings()
+    project.save_tools(tools or [])
+    atomic_write_bytes(project.examples_path, examples or b"")
+    project.runs_dir.mkdir(exist_ok=True)
+    project.evals_dir.mkdir(exist_ok=True)
+    return project
+
+
+def workbench_home() -> Path:
+    """Where the workbench keeps its own data (the demo project). WORKBENCH_HOME overrides it."""
+    env = os.environ.get("WORKBENCH_HOME")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("workbench", appauthor=False))
+
+
+DEMO_TODAY = "2026-03-02"  # the seed examples' relative dates ("tomorrow", "Friday") are written for this day
+
+
+def ensure_demo_project() -> Project:
+    """The demo project (Task API tools and the hand-written seed examples), created on first use."""
+    root = workbench_home() / "demo"
+    if (root / SETTINGS_FILE).exists():
+        return Project.open(root)
+    import sample_tools
+
+    ts = sample_tools.get_toolset("task_api")
+    settings = Settings(name="demo", today=DEMO_TODAY, toolset="task_api")
+    return init_project(root, ts.tools, settings=settings, examples=ts.seed_path.read_bytes())
