@@ -13,8 +13,6 @@ import json
 import sys
 from pathlib import Path
 
-from workbench.problems import Problem
-
 COMMANDS = ("init", "validate", "prepare-model")
 
 
@@ -77,7 +75,7 @@ def cmd_init(args) -> int:
     if args.tools:
         src = args.tools.rstrip("/")
         try:
-            if src.startswith("sample_tools/") or src.startswith("sample_tools."):
+            if src.startswith(("sample_tools/", "sample_tools.")) and not Path(src).is_file():
                 import sample_tools
 
                 toolset = src.replace("sample_tools.", "sample_tools/").split("/", 1)[1]
@@ -123,10 +121,6 @@ def cmd_prepare_model(args) -> int:
         return _fail(str(exc))
     print(path)
     return 0
-
-
-def format_problem(p: Problem) -> str:
-    return str(p)
 
 
 if __name__ == "__main__":

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-import tomllib
 from pathlib import Path
 
 import tomli_w
+import tomllib
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from workbench.examples import ExampleFile

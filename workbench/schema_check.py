@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from workbench.problems import Problem
 
@@ -302,6 +303,13 @@ def _jsonschema_checker(schema: dict) -> Checker:
             for part in err.absolute_path:
                 where = f"{where}[{part}]" if isinstance(part, int) else _join(where, str(part))
             code = _JSONSCHEMA_CODES.get(str(err.validator), "schema_violation")
+            if code == "unexpected_argument" and isinstance(err.instance, dict):
+                # jsonschema reports all extra keys in one error; we name each, like the fast path.
+                known = err.schema.get("properties", {})
+                for key in err.instance:
+                    if key not in known:
+                        out.append(Problem(code, f"'{key}' is not a parameter of this tool", _join(where, key)))
+                continue
             if code == "missing_required":
                 missing = re.findall(r"'([^']+)' is a required property", err.message)
                 if missing:
