@@ -128,3 +128,29 @@ def test_atomic_write_survives_sigkill_mid_save(tmp_path):
         proc.wait()
         lines = path.read_bytes().split(b"\n")[:-1]
         assert len(lines) == 50_000 and len(set(lines)) == 1
+
+
+def test_shared_tool_parsing_gives_the_same_examples():
+    """The fast path (a tool list parsed once per file) never changes what a line means."""
+    import orjson
+
+    from workbench.examples import SharedTools
+
+    tools = [{"type": "function", "function": {"name": "t", "parameters": {"type": "object"}}}]
+    msgs = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "x"}]
+    blob = orjson.dumps(tools).decode()
+    lines = [
+        json.dumps({"messages": msgs, "tools": tools}),                       # learns the blob
+        json.dumps({"messages": msgs, "tools": tools}),                       # fast path
+        '{"messages": ' + json.dumps(msgs) + ', "tools":' + blob + "}",        # other spacing
+        json.dumps({"messages": msgs, "meta": {"tools": tools}, "tools": None}),  # blob nested, not top level
+        json.dumps({"messages": msgs, "meta": {"old": tools}, "tools": tools}),   # blob twice
+        json.dumps({"messages": [{"role": "user", "content": "\x00workbench-tools"}], "tools": tools}),
+        json.dumps({"tools": tools, "messages": msgs, "note": blob}),         # blob text inside a string
+        json.dumps({"messages": msgs, "tools": [{"type": "function", "function": {"name": "u"}}]}),
+    ]
+    shared = SharedTools()
+    for line in lines:
+        raw = line.encode()
+        assert shared.loads(raw) == orjson.loads(raw), line
+    assert shared.blobs  # the fast path was taken

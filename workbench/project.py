@@ -132,7 +132,17 @@ class Project:
         atomic_write_text(self.tools_path, dump_tools(tools))
 
     def load_examples(self) -> ExampleFile:
-        return ExampleFile.load(self.examples_path)
+        """The examples with any journalled curation (see workbench.store) applied."""
+        from workbench.store import load_with_journal
+
+        return load_with_journal(self.examples_path)
+
+    def save_examples(self, ef: ExampleFile) -> None:
+        """Write the whole file; the journal is folded in, so it is cleared."""
+        from workbench.store import clear_journals
+
+        ef.save()
+        clear_journals(self.examples_path)
 
     def save_settings(self) -> None:
         atomic_write_bytes(self.settings_path, tomli_w.dumps(self.settings.model_dump()).encode())

@@ -1,0 +1,12 @@
+from screens.dialogs.confirm import ConfirmDialog
+from screens.dialogs.coverage import CoverageDialog
+from screens.dialogs.example_editor import ExampleEditor
+from screens.dialogs.export import ExportDialog
+from screens.dialogs.migrate import MigrateDialog
+from screens.dialogs.new_example import NewExampleDialog
+from screens.dialogs.param import ParamDialog
+from screens.dialogs.prompt import PromptDialog
+from screens.dialogs.prompt_preview import PromptPreview
+
+__all__ = ["ConfirmDialog", "CoverageDialog", "ExampleEditor", "ExportDialog", "MigrateDialog", "NewExampleDialog",
+           "ParamDialog", "PromptDialog", "PromptPreview"]

@@ -1,0 +1,365 @@
+"""Examples: a fast table, the selected conversation, and curation by keyboard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from screens.dialogs import (
+    ConfirmDialog,
+    CoverageDialog,
+    ExampleEditor,
+    ExportDialog,
+    NewExampleDialog,
+    PromptDialog,
+    PromptPreview,
+)
+from screens.widgets import ConversationView, ExampleTable, WorkbenchHeader
+from workbench.examples import Example
+from workbench.summary import Filter, Summary, apply_filter, parse_filter, summarize
+
+
+class ExamplesScreen(Screen):
+    FILTER_HELP = True
+    BINDINGS = [
+        Binding("a", "set_status('accepted')", "Accept"),
+        Binding("r", "set_status('rejected')", "Reject"),
+        Binding("p", "set_status('pending')", "Pending", show=False),
+        Binding("e", "edit", "Edit"),
+        Binding("n", "new", "New"),
+        Binding("d", "duplicate", "Duplicate", show=False),
+        Binding("u,ctrl+z", "undo", "Undo"),
+        Binding("A", "bulk('accepted')", "Accept shown", show=False),
+        Binding("R", "bulk('rejected')", "Reject shown", show=False),
+        Binding("slash", "focus_filter", "Filter"),
+        Binding("c", "coverage", "Coverage"),
+        Binding("x", "export", "Split+export"),
+        Binding("i", "import_examples", "Import", show=False),
+        Binding("v", "preview", "Prompt", show=False),
+        Binding("escape", "focus_table", "Back to table", show=False),
+    ]
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.summaries: list[Summary] = []
+        self.shown: list[Summary] = []
+        self.undo_stack: list[tuple[str, object]] = []
+        self._filter: Filter | None = None   # the filter `shown` was made with, while it is still valid
+        self._counts = ""
+        self._shown_id: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield WorkbenchHeader()
+        with Vertical(id="examples-top"):
+            yield Input(placeholder="/ filter: words  status:pending  tool:create_task  cat:clarify  invalid",
+                        id="filter", compact=True)
+            yield Static("loading examples…", id="count")
+            yield ExampleTable(id="table")
+        yield ConversationView(id="detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        app = self.app
+        header = self.query_one(WorkbenchHeader)
+        header.project, header.model, header.mode = app.project.settings.name, app.project.settings.base_model, "Examples"
+        header.read_only = app.read_only
+        app.data_signal.subscribe(self, self.on_data)
+        if app.store is not None:
+            self.rebuild()
+        self.query_one(ExampleTable).focus()
+
+    # ------------------------------------------------------------ data
+
+    @property
+    def store(self):
+        return self.app.store
+
+    def on_data(self, what: str) -> None:
+        self.query_one(WorkbenchHeader).dirty = self.app.dirty
+        self.query_one(WorkbenchHeader).read_only = self.app.read_only
+        if what == "dirty" or self.store is None:
+            return
+        if what.startswith("changed:"):
+            ids = [i for i in what.split(":", 1)[1].split(",") if i]
+            self.refresh_ids(ids)
+        else:
+            self.rebuild()
+
+    def rebuild(self) -> None:
+        # Summaries come from the app's workers; the screen keeps its own list to update in place.
+        self.summaries = list(self.app.summaries)
+        self._filter = None
+        self._shown_id = None
+        self.count_statuses()
+        self.apply_filter(keep_current=True)
+
+    def refresh_ids(self, ids: list[str]) -> None:
+        problems = self.app.problems
+        positions = {s.id: i for i, s in enumerate(self.summaries)}
+        added = False
+        for ex_id in ids:
+            ex = self.store.index.get(ex_id)
+            if ex is None:
+                continue
+            s = summarize(ex, problems.get(ex_id))
+            if ex_id in positions:
+                self.summaries[positions[ex_id]] = s
+            else:
+                self.summaries.append(s)
+                added = True
+        self._filter = None  # shown rows may no longer match; refilter from all next time
+        self.count_statuses()
+        if added:
+            self.apply_filter(keep_id=ids[-1])
+        else:
+            table = self.query_one(ExampleTable)
+            shown = {s.id: i for i, s in enumerate(table.rows)}
+            for ex_id in ids:
+                if ex_id in shown:
+                    table.rows[shown[ex_id]] = self.summaries[positions[ex_id]]
+            table.refresh()
+            self._shown_id = None
+            self.show_current()
+            self.update_count()
+
+    def apply_filter(self, keep_current: bool = False, keep_id: str | None = None) -> None:
+        table = self.query_one(ExampleTable)
+        if keep_current and table.current is not None:
+            keep_id = table.current.id
+        query = parse_filter(self.query_one("#filter", Input).value)
+        # Typing more of a word only narrows: filter what is shown instead of all 50k.
+        source = self.shown if self._filter is not None and query.narrows(self._filter) else self.summaries
+        self.shown = apply_filter(source, query)
+        self._filter = query
+        table.set_rows(self.shown, keep_id=keep_id)
+        self.update_count()
+        self.show_current()
+
+    def count_statuses(self) -> None:
+        counts = {k: 0 for k in ("accepted", "pending", "rejected")}
+        invalid = 0
+        for s in self.summaries:
+            counts[s.status] = counts.get(s.status, 0) + 1
+            invalid += s.errors > 0
+        self._counts = (f"[green]{counts['accepted']} accepted[/] · [yellow]{counts['pending']} pending[/] · "
+                        f"[red]{counts['rejected']} rejected[/] · "
+                        f"{'[red]' if invalid else ''}{invalid} invalid{'[/]' if invalid else ''}")
+
+    def update_count(self) -> None:
+        self.query_one("#count", Static).update(f"{len(self.shown)} of {len(self.summaries)} shown · {self._counts}")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.apply_filter(keep_current=True)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            self.query_one(ExampleTable).focus()
+
+    def on_example_table_cursor_moved(self, _event: ExampleTable.CursorMoved) -> None:
+        self.show_current()
+
+    def current_example(self) -> Example | None:
+        row = self.query_one(ExampleTable).current
+        return self.store.index.get(row.id) if row is not None and self.store is not None else None
+
+    def show_current(self) -> None:
+        ex = self.current_example()
+        ex_id = ex.id if ex is not None else None
+        if ex_id == self._shown_id and ex_id is not None:
+            return  # rendering a conversation costs more than filtering; skip when nothing changed
+        self._shown_id = ex_id
+        self.query_one(ConversationView).show(ex, self.app.problems.get(ex.id, []) if ex else [])
+
+    # ------------------------------------------------------------ curation
+
+    def _writable(self) -> bool:
+        return self.store is not None and not self.app.refuse_if_read_only()
+
+    def action_set_status(self, status: str) -> None:
+        ex = self.current_example()
+        if ex is None or not self._writable():
+            return
+        self.undo_stack.append(("status", {ex.id: ex.status}))
+        self.store.set_status([ex.id], status)
+        self.app.changed([ex.id])
+        self.query_one(ExampleTable).action_move(1)  # next example, Argilla-style
+
+    def action_bulk(self, status: str) -> None:
+        if not self._writable() or not self.shown:
+            return
+        ids = [s.id for s in self.shown]
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self.undo_stack.append(("status", {i: self.store.index[i].status for i in ids}))
+                self.store.set_status(ids, status)
+                self.app.changed(ids)
+                self.notify(f"{len(ids)} examples marked {status}.")
+
+        self.app.push_screen(ConfirmDialog(f"Mark all {len(ids)} shown examples as [b]{status}[/b]?"), confirmed)
+
+    def action_undo(self) -> None:
+        if not self.undo_stack or not self._writable():
+            self.notify("Nothing to undo.")
+            return
+        kind, payload = self.undo_stack.pop()
+        if kind == "status":
+            by_status: dict[str, list[str]] = {}
+            for ex_id, st in payload.items():
+                by_status.setdefault(st, []).append(ex_id)
+            for st, ids in by_status.items():
+                self.store.set_status(ids, st)
+            self.app.changed(list(payload))
+        elif kind == "put":
+            ex_id, old_data = payload
+            if old_data is None:  # undo of an added example: reject it rather than delete (nothing is lost)
+                self.store.set_status([ex_id], "rejected")
+            else:
+                self.store.put(Example(old_data))
+            self.app.changed([ex_id])
+        self.notify("Undone.")
+
+    def _put(self, data: dict) -> None:
+        ex_id = data["meta"]["id"]
+        old = self.store.index.get(ex_id)
+        self.undo_stack.append(("put", (ex_id, old.copy().data if old else None)))
+        self.store.put(Example(data))
+        self.app.changed([ex_id])
+
+    def _unique_id(self, base: str) -> str:
+        n, candidate = 1, base
+        while candidate in self.store.index:
+            n += 1
+            candidate = f"{base}-{n}"
+        return candidate
+
+    def action_edit(self) -> None:
+        ex = self.current_example()
+        if ex is None or not self._writable():
+            return
+
+        def done(data: dict | None) -> None:
+            if data is not None:
+                self._put(data)
+                self.notify(f"Saved {ex.id}.")
+
+        self.app.push_screen(ExampleEditor(ex, self.app.tools), done)
+
+    def action_new(self) -> None:
+        if not self._writable():
+            return
+        run_stub = None
+        toolset = self.app.project.settings.toolset
+        if toolset:
+            import sample_tools
+
+            session = sample_tools.get_toolset(toolset).session()
+            run_stub = session.call
+
+        def done(data: dict | None) -> None:
+            if data is not None:
+                data["meta"]["id"] = self._unique_id(data["meta"]["id"])
+                self._put(data)
+                self.query_one("#filter", Input).value = ""
+                self.apply_filter(keep_id=data["meta"]["id"])
+                self.notify("New example added as pending.")
+
+        self.app.push_screen(NewExampleDialog(self.app.tools, run_stub), done)
+
+    def action_duplicate(self) -> None:
+        ex = self.current_example()
+        if ex is None or not self._writable():
+            return
+        copy = ex.copy()
+        copy.meta.update(id=self._unique_id(f"{ex.id}-copy"), status="pending", source="duplicate")
+        self._put(copy.data)
+        self.apply_filter(keep_id=copy.id)
+
+    # ------------------------------------------------------------ panels and files
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    def action_focus_table(self) -> None:
+        self.query_one(ExampleTable).focus()
+
+    def action_coverage(self) -> None:
+        if self.store is None:
+            return
+        from workbench.coverage import compute_coverage
+
+        self.app.push_screen(CoverageDialog(compute_coverage(self.store.examples, self.app.tools)))
+
+    def action_preview(self) -> None:
+        ex = self.current_example()
+        if ex is not None:
+            p = self.app.project
+            self.app.push_screen(PromptPreview(ex, p.settings.base_model, p.system_prompt(), self.app.tools))
+
+    def action_export(self) -> None:
+        if self.store is None:
+            return
+        from workbench.dataset import split_examples
+
+        s = self.app.project.settings
+        split = split_examples(self.store.examples, s.split_seed, s.val_fraction)
+        summary = (f"[b]Split and export[/b] accepted examples: {len(split.train)} train, {len(split.val)} val "
+                   f"(stratified by tool, seed {s.split_seed}, val {s.val_fraction:.0%}).")
+
+        def done(choice) -> None:
+            if choice:
+                fmt, out_dir = choice
+                self.export(split, fmt, Path(out_dir).expanduser())
+
+        self.app.push_screen(ExportDialog(summary, str(self.app.project.root / "exports")), done)
+
+    @work(thread=True, exclusive=True, group="export", exit_on_error=False, description="exporting")
+    def export(self, split, fmt: str, out_dir: Path) -> None:
+        from workbench.dataset import export_split
+
+        try:
+            written = export_split(split, out_dir, fmt, self.app.project.system_prompt())
+        except Exception as exc:  # noqa: BLE001 - reported, never a crash
+            self.app.call_from_thread(self.notify, f"Export failed: {exc}", severity="error")
+            return
+        self.app.call_from_thread(self.notify, "Exported " + ", ".join(str(p) for p in written), timeout=8)
+
+    def action_import_examples(self) -> None:
+        if not self._writable():
+            return
+
+        def done(path: str | None) -> None:
+            if path:
+                self.import_examples(Path(path).expanduser())
+
+        self.app.push_screen(PromptDialog("Import examples from (OpenAI .jsonl, ShareGPT .json, or a save_to_disk "
+                                          "folder):"), done)
+
+    @work(thread=True, exclusive=True, group="import", exit_on_error=False, description="importing")
+    def import_examples(self, path: Path) -> None:
+        from workbench.dataset import import_file
+
+        try:
+            examples, problems = import_file(path, self.app.tools)
+        except OSError as exc:
+            self.app.call_from_thread(self.notify, f"Cannot import {path}: {exc.strerror}", severity="error")
+            return
+        self.app.call_from_thread(self._add_imported, examples, problems)
+
+    def _add_imported(self, examples: list[Example], problems: list[str]) -> None:
+        ids = []
+        for ex in examples:
+            ex.meta["id"] = self._unique_id(ex.id)
+            self.store.put(ex)
+            ids.append(ex.id)
+        self.app.changed(ids)
+        for p in problems[:3]:
+            self.notify(p, severity="warning")
+        self.notify(f"Imported {len(ids)} examples as pending.")

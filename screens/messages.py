@@ -1,0 +1,46 @@
+"""App-wide messages. Workers post these; widgets change only in their handlers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from textual.message import Message
+
+from workbench.problems import Problem
+
+
+@dataclass
+class ExamplesLoaded(Message):
+    """The project's examples are in memory (loaded in a worker)."""
+
+    count: int
+    line_problems: list[str] = field(default_factory=list)
+    store: object = None  # the ExampleStore, handed from the worker to the main thread
+    summaries: list = field(default_factory=list)
+
+
+@dataclass
+class ValidationDone(Message):
+    """Problems per example id, for every example (a full pass in a worker)."""
+
+    problems: dict[str, list[Problem]]
+    summaries: list = field(default_factory=list)
+
+
+@dataclass
+class ExamplesChanged(Message):
+    """Examples were curated, edited or added; `ids` empty means many changed."""
+
+    ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ToolsSaved(Message):
+    """tools.json was written; examples may need revalidating."""
+
+
+@dataclass
+class DirtyChanged(Message):
+    """Unsaved edits appeared or went away (shown in the header)."""
+
+    dirty: bool

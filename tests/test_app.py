@@ -1,0 +1,284 @@
+"""Pilot tests of every curation and schema flow, against a real project on disk."""
+
+import json
+import subprocess
+
+import pytest
+from textual.widgets import Input, Select, TextArea
+
+from screens.app import WorkbenchApp
+from screens.dialogs import ExampleEditor, ExportDialog, MigrateDialog, NewExampleDialog
+from screens.widgets import ExampleTable
+from tests.app_helpers import make_project, settle
+from workbench.examples import ExampleFile
+from workbench.project import Project
+from workbench.validation import validate_all
+
+
+@pytest.fixture
+def project(tmp_path):
+    return make_project(tmp_path / "proj")
+
+
+def statuses(project: Project) -> dict[str, str]:
+    return {e.id: e.status for e in Project.open(project.root).load_examples().examples}
+
+
+async def test_accept_reject_and_undo_are_written_at_once(project):
+    app = WorkbenchApp(project)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("a")      # seed_001 accepted, cursor moves on
+        await pilot.press("r")      # seed_002 rejected
+        # Written before the app closes: a SIGKILL now would lose nothing.
+        on_disk = statuses(project)
+        assert on_disk["seed_001"] == "accepted" and on_disk["seed_002"] == "rejected"
+        await pilot.press("u")      # undo the reject
+        await pilot.pause()
+        assert app.store.index["seed_002"].status == "pending"
+    final = statuses(project)
+    assert final["seed_001"] == "accepted" and final["seed_002"] == "pending"
+    assert not (project.root / ".examples.journal").exists()  # folded into examples.jsonl on exit
+
+
+async def test_edit_refuses_invalid_json_then_saves_valid(project):
+    app = WorkbenchApp(project)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("e")
+        await pilot.pause()
+        editor = app.screen
+        assert isinstance(editor, ExampleEditor)
+        area = editor.query_one(TextArea)
+        area.load_text('{"messages": [')
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is editor  # not saved, still editing
+        data = json.loads(json.dumps(app.store.index["seed_001"].data))
+        data["messages"][0]["content"] = "Add a task: call the plumber tomorrow morning"
+        data["messages"][1]["tool_calls"][0]["function"]["arguments"] = json.dumps({"title": 5})
+        area.load_text(json.dumps(data))
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is editor  # schema error: type_mismatch, still refused
+        data["messages"][1]["tool_calls"][0]["function"]["arguments"] = json.dumps(
+            {"title": "Call the plumber", "due_date": "2026-03-03"})
+        area.load_text(json.dumps(data))
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not isinstance(app.screen, ExampleEditor)
+    ex = Project.open(project.root).load_examples().by_id()["seed_001"]
+    assert ex.first_user_message() == "Add a task: call the plumber tomorrow morning"
+
+
+async def test_new_example_from_the_form(project):
+    app = WorkbenchApp(project)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot, app)
+        before = len(app.store.examples)
+        await pilot.press("n")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, NewExampleDialog)
+        dialog.query_one("#user", Input).value = "Add 'file taxes' due April 15, high priority"
+        dialog.query_one("#tool", Select).value = "create_task"
+        await pilot.pause()
+        dialog.query_one("#arg-title", Input).value = "File taxes"
+        dialog.query_one("#arg-due_date", Input).value = "2026-04-15"
+        dialog.query_one("#arg-priority", Select).value = "high"
+        dialog.query_one("#result", Input).value = '{"task_id": "task_43"}'
+        dialog.query_one("#answer", Input).value = "Added 'File taxes', due April 15."
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not isinstance(app.screen, NewExampleDialog)
+        assert len(app.store.examples) == before + 1
+    ef = Project.open(project.root).load_examples()
+    new = ef.examples[-1]
+    assert new.status == "pending" and new.meta["source"] == "manual"
+    assert json.loads(new.messages[1]["tool_calls"][0]["function"]["arguments"]) == {
+        "title": "File taxes", "due_date": "2026-04-15", "priority": "high"}
+    assert validate_all([new]) == {}
+
+
+async def test_new_example_with_bad_argument_is_refused(project):
+    app = WorkbenchApp(project)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("n")
+        await pilot.pause()
+        dialog = app.screen
+        dialog.query_one("#user", Input).value = "add a task due someday"
+        dialog.query_one("#tool", Select).value = "create_task"
+        await pilot.pause()
+        dialog.query_one("#arg-title", Input).value = "x"
+        dialog.query_one("#arg-due_date", Input).value = "someday"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is dialog  # bad_format: not saved
+
+
+async def test_filter_and_bulk_accept(project):
+    app = WorkbenchApp(project)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("slash")
+        for ch in "tool:delete_task":
+            await pilot.press(ch)
+        await pilot.press("enter")
+        await pilot.pause()
+        table = app.screen.query_one(ExampleTable)
+        expected = {e.id for e in app.store.examples if "delete_task" in e.called_tools()}
+        assert {r.id for r in table.rows} == expected and len(expected) >= 3
+        await pilot.press("A")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+    after = statuses(project)
+    assert all(after[i] == "accepted" for i in expected)
+    assert sum(s == "accepted" for s in after.values()) == len(expected)
+
+
+async def test_filter_by_status_text_and_validity(project):
+    app = WorkbenchApp(project)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        screen = app.screen
+        box = screen.query_one("#filter", Input)
+        box.value = "status:pending cat:clarify"
+        await pilot.pause()
+        rows = screen.query_one(ExampleTable).rows
+        assert rows and all(r.category == "clarify" for r in rows)
+        box.value = "invalid"
+        await pilot.pause()
+        assert screen.query_one(ExampleTable).rows == []
+        box.value = "plumber"
+        await pilot.pause()
+        assert [r.id for r in screen.query_one(ExampleTable).rows] == ["seed_001"]
+
+
+async def test_schema_rename_with_migration(project):
+    app = WorkbenchApp(project)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        callers = {e.id for e in app.store.examples if "create_task" in e.called_tools()}
+        await pilot.press("1")
+        await pilot.pause()
+        await pilot.press("ctrl+t")  # form view
+        await pilot.pause()
+        name = app.screen.query_one("#form-name", Input)
+        name.value = "add_task"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, MigrateDialog)
+        (change, affected), = dialog.affected.items()
+        assert change.describe() == "tool create_task renamed to add_task"
+        assert {e.id for e in affected} == callers
+        await pilot.press("m")
+        await settle(pilot, app)
+        assert app.problems == {}
+    project = Project.open(project.root)
+    assert [t["function"]["name"] for t in project.load_tools()][0] == "add_task"
+    ef = project.load_examples()
+    assert validate_all(ef.examples, project.load_tools()) == {}
+    assert all("create_task" not in e.called_tools() for e in ef.examples)
+    assert {e.id for e in ef.examples if "add_task" in e.called_tools()} == callers
+
+
+async def test_removing_a_parameter_can_mark_examples_for_review(project):
+    app = WorkbenchApp(project)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        users = {e.id for e in app.store.examples
+                 if any('"tags"' in (c["function"]["arguments"]) for m in e.messages for c in m.get("tool_calls") or [])}
+        for ex_id in users:
+            app.store.set_status([ex_id], "accepted")
+        await pilot.press("1")
+        await pilot.pause()
+        tools = app.screen
+        text = json.loads(tools.query_one("#tool-json", TextArea).text)
+        del text["function"]["parameters"]["properties"]["tags"]
+        tools.query_one("#tool-json", TextArea).load_text(json.dumps(text, indent=2))
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, MigrateDialog)
+        await pilot.press("r")
+        await settle(pilot, app)
+    ef = Project.open(project.root).load_examples()
+    for ex in ef.examples:
+        if ex.id in users:
+            assert ex.status == "pending" and "review after schema change" in ex.meta["notes"]
+
+
+async def test_split_and_export(project, tmp_path):
+    ef = ExampleFile.load(project.examples_path)
+    for ex in ef.examples:
+        ex.meta["status"] = "accepted"
+    ef.save()
+    out = tmp_path / "export"
+    app = WorkbenchApp(project)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("x")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ExportDialog)
+        dialog.query_one("#out-dir", Input).value = str(out)
+        dialog.query_one("#out-dir", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot, app)
+    train = (out / "train.jsonl").read_text().splitlines()
+    val = (out / "val.jsonl").read_text().splitlines()
+    assert len(train) + len(val) == 66 and 5 <= len(val) <= 15
+    row = json.loads(train[0])
+    assert row["messages"][0]["role"] == "system" and "2026-03-02" in row["messages"][0]["content"]
+
+
+async def test_second_app_on_the_same_project_is_read_only(project):
+    holder = subprocess.Popen(["sleep", "30"])
+    try:
+        (project.root / ".workbench.lock").write_text(json.dumps({"pid": holder.pid, "host": __import__(
+            "socket").gethostname()}))
+        app = WorkbenchApp(project)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot, app)
+            assert app.read_only
+            await pilot.press("a")
+            await pilot.pause()
+            assert app.store.index["seed_001"].status == "pending"
+        assert json.loads((project.root / ".workbench.lock").read_text())["pid"] == holder.pid  # not taken
+    finally:
+        holder.kill()
+        holder.wait()
+    # The holder is gone now: its lock is stale and the next app takes it over.
+    app = WorkbenchApp(project)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        assert not app.read_only
+
+
+async def test_coverage_and_help_open(project):
+    from screens.dialogs import CoverageDialog
+    from screens.help import HelpScreen
+
+    app = WorkbenchApp(project)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, CoverageDialog)
+        assert app.screen.cov.tools["create_task"] > 0
+        await pilot.press("escape")
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+
+
+async def test_start_up_imports_nothing_heavy():
+    code = ("import sys; import screens.app, workbench.cli; "
+            "heavy = [m for m in ('torch', 'transformers', 'datasets', 'trl', 'peft') if m in sys.modules]; "
+            "print(heavy); sys.exit(1 if heavy else 0)")
+    result = subprocess.run([__import__("sys").executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
