@@ -282,3 +282,42 @@ async def test_start_up_imports_nothing_heavy():
             "print(heavy); sys.exit(1 if heavy else 0)")
     result = subprocess.run([__import__("sys").executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.model
+async def test_prompt_preview_highlights_trained_tokens(project, model_cache):
+    from textual.widgets import Static
+
+    from screens.dialogs import PromptPreview
+
+    app = WorkbenchApp(project)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("v")
+        await pilot.pause()
+        preview = app.screen
+        assert isinstance(preview, PromptPreview)
+        await preview.workers.wait_for_complete()
+        await pilot.pause()
+        head = str(preview.query_one("#preview-head", Static).render())
+        assert "tokens" in head and "trained" in head and "warning" not in head
+
+
+async def test_tools_editor_undo(project):
+    app = WorkbenchApp(project)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("1")
+        await pilot.pause()
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        app.screen.query_one("#form-name", Input).value = "make_task"
+        await pilot.pause()
+        assert app.dirty and app.screen.working[0]["function"]["name"] == "make_task"
+        await pilot.press("ctrl+t")  # back to the JSON editor, which holds the form edit on its undo stack
+        await pilot.pause()
+        editor = app.screen.query_one("#tool-json", TextArea)
+        editor.undo()
+        await pilot.pause()
+        assert app.screen.working[0]["function"]["name"] == "create_task"
+        assert not app.dirty
