@@ -4,6 +4,9 @@
     workbench init DIR [--tools SRC]     create a project; SRC is a JSON file, a .py module or sample_tools/NAME
     workbench validate PATH [--json]     check a project, an examples .jsonl or a tools .json
     workbench prepare-model [SPEC]       convert and cache a bundled model ahead of time
+    workbench train [DIR] [--base MODEL] [--preset NAME] [--config FILE] [--set KEY=VALUE] [--detach]
+    workbench runs [DIR]                 list training runs and their state
+    workbench stop RUN [DIR] / workbench resume RUN [DIR]
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import json
 import sys
 from pathlib import Path
 
-COMMANDS = ("init", "validate", "prepare-model")
+COMMANDS = ("init", "validate", "prepare-model", "train", "runs", "stop", "resume")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,6 +47,24 @@ def _parser() -> argparse.ArgumentParser:
     prep = sub.add_parser("prepare-model", help="convert and cache a bundled model")
     prep.add_argument("spec", nargs="?", default="bundled:smollm2-135m")
     prep.set_defaults(func=cmd_prepare_model)
+
+    tr = sub.add_parser("train", help="train a LoRA adapter on the accepted examples")
+    tr.add_argument("dir", type=Path, nargs="?", default=None, help="project (default: the demo project)")
+    tr.add_argument("--base", help="base model spec (default: the project's)")
+    tr.add_argument("--preset", default="cpu-quick", help="cpu-quick or gpu")
+    tr.add_argument("--config", help="a JSON file of TrainConfig fields")
+    tr.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override one field (repeatable)")
+    tr.add_argument("--detach", action="store_true", help="start and return; the run goes on in the background")
+    tr.set_defaults(func=cmd_train)
+
+    runs = sub.add_parser("runs", help="list training runs")
+    runs.add_argument("dir", type=Path, nargs="?", default=None)
+    runs.set_defaults(func=cmd_runs)
+    for name, fn in (("stop", cmd_stop), ("resume", cmd_resume)):
+        sp = sub.add_parser(name, help=f"{name} a training run")
+        sp.add_argument("run")
+        sp.add_argument("dir", type=Path, nargs="?", default=None)
+        sp.set_defaults(func=fn)
     return p
 
 
@@ -120,6 +141,131 @@ def cmd_prepare_model(args) -> int:
     except ModelError as exc:
         return _fail(str(exc))
     print(path)
+    return 0
+
+
+def _project(path: Path | None):
+    from workbench.project import Project, ensure_demo_project
+
+    return Project.open(path) if path is not None else ensure_demo_project()
+
+
+def _parse_sets(items: list[str]) -> dict:
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f"--set {item!r}: expected KEY=VALUE")
+        try:
+            out[key] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key] = value
+    return out
+
+
+def cmd_train(args) -> int:
+    from workbench.project import ProjectError
+    from workbench.train.config import ConfigError, make_config
+    from workbench.train.launcher import LaunchError, launch, prepare_run
+
+    try:
+        project = _project(args.dir)
+        config = make_config(args.preset, _parse_sets(args.set), args.base or project.settings.base_model, args.config)
+        run = prepare_run(project, config)
+    except (ProjectError, ConfigError, LaunchError, ValueError) as exc:
+        return _fail(str(exc))
+    launch(run)
+    print(f"started run {run.id} in {run.dir}")
+    if args.detach:
+        print(f"it runs in the background; follow it in the app (3) or with `workbench runs {project.root}`")
+        return 0
+    return _follow(run)
+
+
+def _follow(run) -> int:
+    """Print metrics as they come; ctrl+c asks the run to stop gracefully (it goes on otherwise)."""
+    import time
+
+    from workbench.train.launcher import stop
+    from workbench.train.runs import ACTIVE, read_metrics
+
+    offset = 0
+    try:
+        while True:
+            entries, offset = read_metrics(run.path("metrics.jsonl"), offset)
+            for e in entries:
+                print(_metric_line(e), flush=True)
+            state = run.status().get("state")
+            if state not in ACTIVE:
+                break
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        print("stopping: saving a checkpoint…", flush=True)
+        stop(run, timeout=600)
+    st = run.status()
+    print(f"run {run.id}: {st.get('state')}" + (f": {st['error']}" if st.get("error") else ""))
+    return 0 if st.get("state") in ("finished", "stopped") else 1
+
+
+def _metric_line(e: dict) -> str:
+    parts = [f"step {e['step']}/{e.get('max_steps', '?')}"]
+    if "loss" in e:
+        parts.append(f"loss {e['loss']:.4f}")
+    if "eval_loss" in e:
+        parts.append(f"eval_loss {e['eval_loss']:.4f}")
+    if "learning_rate" in e:
+        parts.append(f"lr {e['learning_rate']:.2e}")
+    parts.append(f"{e.get('tokens_per_s', 0):.0f} tok/s")
+    if e.get("eta_s") is not None:
+        parts.append(f"eta {e['eta_s']:.0f}s")
+    parts.append(f"rss {e.get('rss_peak_mb', 0)} MB")
+    return "  ".join(parts)
+
+
+def cmd_runs(args) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from workbench.train.runs import list_runs
+
+    project = _project(args.dir)
+    table = Table("run", "state", "base model", "steps", "last loss", "eval loss")
+    for run in list_runs(project.runs_dir):
+        st = run.status()
+        metrics = run.metrics()
+        losses = [m["loss"] for m in metrics if "loss" in m]
+        evals = [m["eval_loss"] for m in metrics if "eval_loss" in m]
+        cfg = run.config() if run.path("config.json").exists() else {}
+        table.add_row(run.id, st.get("state", "?"), cfg.get("base_model", "?"),
+                      str(metrics[-1]["step"]) if metrics else "0", f"{losses[-1]:.4f}" if losses else "-",
+                      f"{evals[-1]:.4f}" if evals else "-")
+    Console().print(table)
+    return 0
+
+
+def cmd_stop(args) -> int:
+    from workbench.train.launcher import stop
+    from workbench.train.runs import find_run
+
+    try:
+        run = find_run(_project(args.dir).runs_dir, args.run)
+    except FileNotFoundError as exc:
+        return _fail(str(exc))
+    stop(run)
+    print(f"asked run {run.id} to stop; it saves a checkpoint first")
+    return 0
+
+
+def cmd_resume(args) -> int:
+    from workbench.train.launcher import LaunchError, resume
+    from workbench.train.runs import find_run
+
+    try:
+        run = find_run(_project(args.dir).runs_dir, args.run)
+        resume(run)
+    except (FileNotFoundError, LaunchError) as exc:
+        return _fail(str(exc))
+    print(f"resumed run {run.id}")
     return 0
 
 

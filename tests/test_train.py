@@ -1,0 +1,171 @@
+"""Training for real: the exact loss, a tiny detached run through its whole lifecycle, and bad configs."""
+
+import json
+import os
+import signal
+import time
+
+import pytest
+
+from tests.app_helpers import make_project
+from workbench.examples import ExampleFile
+from workbench.train.config import ConfigError, make_config
+from workbench.train.launcher import LaunchError, launch, prepare_run, resume, stop
+from workbench.train.runs import Run, list_runs
+
+pytestmark = pytest.mark.model
+
+
+def small_project(root, n=10):
+    project = make_project(root, status="accepted")
+    ef = ExampleFile.load(project.examples_path)
+    # Short single-call and no-tool examples keep the steps quick.
+    keep = [e for e in ef.examples if e.category in ("single", "no_tool", "clarify")][:n]
+    ef.entries = keep
+    ef.save()
+    return project
+
+
+def wait(predicate, timeout=240, what=""):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_shared_prefix_and_chunked_backward_match_the_plain_loss(model_cache):
+    import torch
+    from peft import LoraConfig, get_peft_model
+
+    from workbench.models import load_model
+    from workbench.train.data import collate, featurize_all
+    from workbench.train.trainer import shared_prefix_backward, shared_prefix_loss
+
+    torch.manual_seed(0)
+    model, tok = load_model("bundled:smollm2-135m")
+    model = get_peft_model(model, LoraConfig(r=8, target_modules="all-linear", task_type="CAUSAL_LM",
+                                             init_lora_weights=False))  # non-zero B so every path has gradients
+    model.train()
+    exs = [e for e in ExampleFile.load("sample_tools/task_api/seed.jsonl").examples][:3]
+    feats, _ = featurize_all(exs, tok, "Today is 2026-03-02.", 4096)
+    batch = collate(feats, tok.pad_token_id)
+    args = (batch["prefix_ids"], batch["input_ids"], batch["attention_mask"], batch["labels"])
+    params = [p for p in model.parameters() if p.requires_grad]
+
+    def grads(fn):
+        for p in params:
+            p.grad = None
+        loss = fn()
+        return loss.item(), torch.cat([p.grad.flatten() for p in params])
+
+    def plain():
+        s, n = shared_prefix_loss(model, *args, shared=False)
+        (s / n).backward()
+        return s / n
+
+    def shared():
+        s, n = shared_prefix_loss(model, *args, shared=True)
+        (s / n).backward()
+        return s / n
+
+    n = (batch["labels"][:, 1:] != -100).sum()
+    base_loss, base_grad = grads(plain)
+    for fn in (shared, lambda: shared_prefix_backward(model, *args, n, 1, lambda x: x.backward())):
+        loss, grad = grads(fn)
+        assert loss == pytest.approx(base_loss, rel=1e-4)
+        assert torch.allclose(grad, base_grad, rtol=1e-3, atol=1e-6)
+
+
+def test_trained_labels_are_exactly_the_assistant_turns(model_cache):
+    from workbench.chat_format import render
+    from workbench.models import load_tokenizer
+    from workbench.train.data import featurize
+
+    tok = load_tokenizer("bundled:smollm2-135m")
+    for ex in ExampleFile.load("sample_tools/task_api/seed.jsonl").examples:
+        f = featurize(ex, tok, "Today is 2026-03-02.")
+        rendered = render(ex.messages, ex.tools, system_prompt="Today is 2026-03-02.")
+        whole = tok(rendered.text, add_special_tokens=False)["input_ids"]
+        assert f.prefix_ids + f.input_ids == whole, ex.id  # splitting at the prefix changes no token
+        trained = tok.decode([t for t in f.labels if t != -100])
+        assert trained == rendered.trained_text(), ex.id
+
+
+def test_detached_run_stop_resume_kill_resume_finish(tmp_path, model_cache):
+    project = small_project(tmp_path / "p")
+    config = make_config("cpu-quick", {"max_steps": 6, "batch_size": 2, "save_every": 1, "eval_every": 3,
+                                       "save_total_limit": 3, "epochs": 10})
+    run = prepare_run(project, config)
+    assert json.loads(run.path("config.json").read_text())["max_steps"] == 6
+    assert run.path("train.jsonl").exists() and json.loads(run.path("dataset.json").read_text())["train"] > 0
+
+    launch(run)
+    wait(lambda: len(run.metrics()) >= 2 and run.last_checkpoint() is not None, what="two steps and a checkpoint")
+    stop(run, timeout=120)
+    assert run.status()["state"] == "stopped", run.path("log.txt").read_text()[-2000:]
+    stopped_at = max(m["step"] for m in run.metrics())
+    assert run.last_checkpoint() is not None
+
+    resume(run)
+    wait(lambda: max((m["step"] for m in run.metrics()), default=0) >= stopped_at + 1, what="progress after resume")
+    os.kill(int(run.read_status()["pid"]), signal.SIGKILL)
+    wait(lambda: run.status()["state"] == "died", timeout=30, what="the kill to be noticed")
+    assert "gone" in run.status()["error"]
+
+    resume(run)
+    wait(lambda: run.status()["state"] not in ("queued", "running"), what="the run to end")
+    assert run.status()["state"] == "finished", run.path("log.txt").read_text()[-3000:]
+
+    steps = [m["step"] for m in run.metrics() if "loss" in m]
+    assert steps == sorted(steps) and steps[-1] == 6 and len(set(steps)) == len(steps)  # one curve, no repeats
+    assert any("eval_loss" in m for m in run.metrics())
+    assert all(m["tokens_per_s"] > 0 and "rss_peak_mb" in m for m in run.metrics())
+
+    # The adapter changed and reloads onto the base model.
+    import torch
+    from peft import PeftModel
+    from safetensors.torch import load_file
+
+    from workbench.models import load_model
+
+    weights = load_file(str(run.adapter_dir / "adapter_model.safetensors"))
+    lora_b = [v for k, v in weights.items() if "lora_B" in k]
+    assert lora_b and any(v.abs().sum() > 0 for v in lora_b)  # B starts at zero: non-zero means it trained
+    base, tok = load_model("bundled:smollm2-135m")
+    ids = tok("<|im_start|>user\nhi<|im_end|>\n", return_tensors="pt")["input_ids"]
+    with torch.no_grad():
+        before = base(ids).logits
+        tuned = PeftModel.from_pretrained(base, str(run.adapter_dir))
+        after = tuned(ids).logits
+    assert not torch.allclose(before, after)
+    assert "generation" in (run.adapter_dir / "chat_template.jinja").read_text()
+    assert [r.id for r in list_runs(project.runs_dir)] == [run.id]
+
+
+def test_bad_configs_fail_before_starting_and_say_why(tmp_path):
+    with pytest.raises(ConfigError, match="invalid learning_rate"):
+        make_config("cpu-quick", {"learning_rate": -1})
+    with pytest.raises(ConfigError, match="unknown preset"):
+        make_config("tpu-huge")
+    with pytest.raises(ConfigError, match="invalid batch_size"):
+        make_config("cpu-quick", {"batch_size": "eight"})
+
+    project = make_project(tmp_path / "p", status="pending")
+    with pytest.raises(LaunchError, match="train split is empty"):
+        prepare_run(project, make_config("cpu-quick"))
+    (failed,) = list_runs(project.runs_dir)
+    assert failed.status()["state"] == "failed" and "train split is empty" in failed.status()["error"]
+
+    with pytest.raises(LaunchError, match="not a Hugging Face model directory|unknown model"):
+        prepare_run(project, make_config("cpu-quick", base_model=str(tmp_path / "nowhere")))
+    assert sum(r.status()["state"] == "failed" for r in list_runs(project.runs_dir)) == 2
+
+
+def test_resume_refuses_without_a_checkpoint(tmp_path):
+    run = Run(tmp_path / "r")
+    run.dir.mkdir()
+    run.write_status("stopped")
+    with pytest.raises(LaunchError, match="no checkpoint"):
+        resume(run)

@@ -1,0 +1,91 @@
+"""Trainer callbacks: metrics lines, graceful stop, and status."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+from transformers import TrainerCallback
+
+from workbench.train.runs import Run
+
+
+def memory_mb() -> dict:
+    """Peak RSS of this process, and peak GPU memory where there is a GPU."""
+    import resource
+
+    import torch
+
+    out = {"rss_peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+    if torch.cuda.is_available():
+        out["gpu_peak_mb"] = round(torch.cuda.max_memory_allocated() / 2**20)
+    return out
+
+
+class MetricsCallback(TrainerCallback):
+    """One JSON line per log or eval event in metrics.jsonl, flushed at once so the app sees it."""
+
+    def __init__(self, run: Run, trainer_ref):
+        self.run = run
+        self.trainer_ref = trainer_ref  # a callable returning the trainer (created after the callbacks)
+        self.start = time.monotonic()
+        self.start_tokens = 0
+        self.start_step = 0
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self.start = time.monotonic()
+        self.start_step = state.global_step
+        self.start_tokens = self.trainer_ref().tokens_seen
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if not logs or state.global_step == 0 and "loss" not in logs and "eval_loss" not in logs:
+            return
+        trainer = self.trainer_ref()
+        elapsed = time.monotonic() - self.start
+        done = state.global_step - self.start_step
+        remaining = max(0, state.max_steps - state.global_step)
+        entry = {"step": state.global_step, "epoch": round(state.epoch or 0.0, 4), "time": time.time()}
+        for key in ("loss", "eval_loss", "learning_rate", "grad_norm"):
+            if key in logs:
+                entry[key] = logs[key]
+        for key, value in logs.items():
+            if key.startswith("eval_") and key not in entry and isinstance(value, (int, float)):
+                entry[key] = value
+        tokens = trainer.tokens_seen - self.start_tokens
+        entry.update({"tokens_per_s": round(tokens / elapsed, 1) if elapsed > 0 else 0.0, "tokens_seen": trainer.tokens_seen,
+                      "elapsed_s": round(elapsed, 1), "max_steps": state.max_steps,
+                      "eta_s": round(elapsed / done * remaining, 1) if done else None, **memory_mb()})
+        with open(self.run.path("metrics.jsonl"), "a") as f:
+            f.write(json.dumps(entry) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+
+
+class StopCallback(TrainerCallback):
+    """Stops between steps when asked (SIGTERM or a STOP file), saving a checkpoint first."""
+
+    def __init__(self, run: Run):
+        self.run = run
+        self.requested = False
+
+    def request(self, *_):
+        self.requested = True
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if self.requested or self.run.path("STOP").exists():
+            self.requested = True
+            control.should_save = True
+            control.should_training_stop = True
+        return control
+
+
+class StatusCallback(TrainerCallback):
+    def __init__(self, run: Run):
+        self.run = run
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self.run.write_status("running", pid=os.getpid(), host=os.uname().nodename, max_steps=state.max_steps)
+
+    def on_save(self, args, state, control, **kwargs):
+        self.run.write_status(self.run.read_status().get("state", "running"), last_checkpoint_step=state.global_step)

@@ -1,0 +1,149 @@
+"""Run directories: `runs/<run-id>/` with everything a run needs to be understood later.
+
+    config.json        the resolved TrainConfig, whole
+    dataset.json       counts, the split fingerprint, the base model and the system prompt
+    train.jsonl val.jsonl   the exact examples trained and held out
+    status.json        queued|running|stopping|stopped|finished|failed (+ error, pid, host, times)
+    log.txt            the trainer process's output
+    metrics.jsonl      one JSON object per log or eval event
+    checkpoint-N/      Trainer checkpoints (resume from the last)
+    adapter/           the final LoRA adapter, tokenizer and chat template
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import secrets
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from workbench.fileio import atomic_write_text
+
+STATES = ("queued", "running", "stopping", "stopped", "finished", "failed")
+ACTIVE = ("queued", "running", "stopping")
+
+
+def now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def new_run_id() -> str:
+    return _dt.datetime.now().strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie (our own child that exited but was not reaped) counts as dead.
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+@dataclass
+class Run:
+    dir: Path
+
+    @property
+    def id(self) -> str:
+        return self.dir.name
+
+    def path(self, name: str) -> Path:
+        return self.dir / name
+
+    # ---- status
+
+    def read_status(self) -> dict:
+        try:
+            return json.loads(self.path("status.json").read_text())
+        except (FileNotFoundError, json.JSONDecodeError):
+            return {"state": "failed", "error": "status.json is missing or unreadable"}
+
+    def write_status(self, state: str, **fields) -> dict:
+        assert state in STATES, state
+        previous = self.read_status() if self.path("status.json").exists() else {}
+        status = {**previous, **fields, "state": state, "updated": now()}
+        if state != "failed" and "error" not in fields:
+            status.pop("error", None)  # a resumed run is no longer failed
+        atomic_write_text(self.path("status.json"), json.dumps(status, indent=2))
+        return status
+
+    def status(self) -> dict:
+        """The status, with a dead process detected: a run whose pid is gone is `died`."""
+        st = self.read_status()
+        if st.get("state") in ("running", "stopping") and st.get("pid"):
+            same_host = st.get("host") == socket.gethostname()
+            if same_host and not _pid_alive(int(st["pid"])):
+                st = {**st, "state": "died", "error": f"the training process (pid {st['pid']}) is gone "
+                      "without finishing; resume continues from the last checkpoint"}
+        return st
+
+    @property
+    def state(self) -> str:
+        return self.status().get("state", "failed")
+
+    # ---- contents
+
+    def config(self) -> dict:
+        return json.loads(self.path("config.json").read_text())
+
+    def checkpoints(self) -> list[Path]:
+        cps = [p for p in self.dir.glob("checkpoint-*") if p.is_dir() and p.name.split("-")[-1].isdigit()]
+        return sorted(cps, key=lambda p: int(p.name.split("-")[-1]))
+
+    def last_checkpoint(self) -> Path | None:
+        cps = [p for p in self.checkpoints() if (p / "trainer_state.json").exists()]
+        return cps[-1] if cps else None
+
+    @property
+    def adapter_dir(self) -> Path:
+        return self.path("adapter")
+
+    def metrics(self) -> list[dict]:
+        return read_metrics(self.path("metrics.jsonl"))[0]
+
+
+def read_metrics(path: Path, offset: int = 0) -> tuple[list[dict], int]:
+    """Complete metric lines from `offset` on, and the offset after the last complete line.
+
+    A line still being written (no newline yet) is left for the next read.
+    """
+    try:
+        with open(path, "rb") as f:
+            f.seek(offset)
+            data = f.read()
+    except FileNotFoundError:
+        return [], offset
+    end = data.rfind(b"\n") + 1
+    out = []
+    for line in data[:end].splitlines():
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue  # a torn line from a killed writer; the next complete one follows
+    return out, offset + end
+
+
+def list_runs(runs_dir: Path) -> list[Run]:
+    if not runs_dir.exists():
+        return []
+    return sorted((Run(p) for p in runs_dir.iterdir() if (p / "status.json").exists()), key=lambda r: r.id)
+
+
+def find_run(runs_dir: Path, run_id: str) -> Run:
+    run = Run(runs_dir / run_id)
+    if not run.path("status.json").exists():
+        matches = [r for r in list_runs(runs_dir) if r.id.startswith(run_id)]
+        if len(matches) != 1:
+            raise FileNotFoundError(f"{runs_dir}: no run {run_id!r}")
+        run = matches[0]
+    return run
