@@ -22,6 +22,7 @@ from screens.examples import ExamplesScreen
 from screens.help import HelpScreen
 from screens.messages import DirtyChanged, ExamplesLoaded, ValidationDone
 from screens.tools import ToolsScreen
+from screens.train import TrainScreen
 from workbench.lock import ProjectLock
 from workbench.problems import Problem
 from workbench.project import Project
@@ -35,11 +36,12 @@ COMPACT_AFTER_S = 2.0  # fold the journal into examples.jsonl this long after th
 class WorkbenchApp(App):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute, so subclasses elsewhere find it
     TITLE = "Workbench"
-    MODES = {"tools": ToolsScreen, "examples": ExamplesScreen}
+    MODES = {"tools": ToolsScreen, "examples": ExamplesScreen, "train": TrainScreen}
     DEFAULT_MODE = "examples"
     BINDINGS = [
         Binding("1", "switch_mode('tools')", "Tools"),
         Binding("2", "switch_mode('examples')", "Examples"),
+        Binding("3", "switch_mode('train')", "Train"),
         Binding("question_mark", "help", "Help"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
@@ -178,6 +180,7 @@ class WorkbenchApp(App):
         yield from super().get_system_commands(screen)
         yield SystemCommand("Tools", "Edit tool schemas (1)", lambda: self.switch_mode("tools"))
         yield SystemCommand("Examples", "Curate examples (2)", lambda: self.switch_mode("examples"))
+        yield SystemCommand("Train", "Train and watch runs (3)", lambda: self.switch_mode("train"))
         # Every binding of the current screen is a command too, so nothing is keyboard-only.
         for binding in getattr(screen, "BINDINGS", []):
             if isinstance(binding, Binding) and binding.description:

@@ -44,3 +44,21 @@ class DirtyChanged(Message):
     """Unsaved edits appeared or went away (shown in the header)."""
 
     dirty: bool
+
+
+@dataclass
+class RunsListed(Message):
+    """The runs of the project: (run id, status dict), oldest first."""
+
+    runs: list[tuple[str, dict]]
+
+
+@dataclass
+class RunProgress(Message):
+    """New metric lines, the status and new log text of one watched run."""
+
+    run_id: str
+    entries: list[dict]
+    status: dict
+    log: str
+    reset: bool = False  # the entries are the run's whole history (a newly watched run)

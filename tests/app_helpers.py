@@ -22,11 +22,14 @@ def make_project(root: Path, status: str | None = "pending") -> Project:
     return project
 
 
+LONG_RUNNING = {"watch-runs"}  # workers that live as long as their screen
+
+
 async def settle(pilot, app) -> None:
     """Wait for background workers (loading, validation, saving) and the screen to catch up."""
-    for _ in range(50):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if app.store is not None and not any(w.is_running for w in app.workers):
+    for _ in range(400):
+        busy = [w for w in app.workers if w.is_running and w.group not in LONG_RUNNING]
+        if app.store is not None and not busy:
             break
+        await pilot.pause(0.02)
     await pilot.pause()

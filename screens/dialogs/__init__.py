@@ -7,6 +7,7 @@ from screens.dialogs.new_example import NewExampleDialog
 from screens.dialogs.param import ParamDialog
 from screens.dialogs.prompt import PromptDialog
 from screens.dialogs.prompt_preview import PromptPreview
+from screens.dialogs.train_config import TrainDialog
 
 __all__ = ["ConfirmDialog", "CoverageDialog", "ExampleEditor", "ExportDialog", "MigrateDialog", "NewExampleDialog",
-           "ParamDialog", "PromptDialog", "PromptPreview"]
+           "ParamDialog", "PromptDialog", "PromptPreview", "TrainDialog"]

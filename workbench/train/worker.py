@@ -69,7 +69,8 @@ def train(run: Run, resume: bool) -> str:
     print(f"[workbench] run {run.id}: {config.base_model} on {device} in {precision}, preset {config.preset}",
           flush=True)
     torch.manual_seed(config.seed)
-    model, tokenizer = load_model(config.base_model)
+    # The frozen base in bf16 halves its memory; the adapter weights stay fp32 (PEFT's default).
+    model, tokenizer = load_model(config.base_model, dtype=torch.bfloat16 if precision == "bf16" else None)
     model.train()
     tools = dataset.get("tools")
     system_prompt = dataset["system_prompt"]

@@ -1,0 +1,74 @@
+"""Start a run: a preset, then the fields worth changing, prefilled from it."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from workbench.train.config import PRESETS, ConfigError, TrainConfig, make_config
+
+FIELDS = [
+    ("learning_rate", "learning rate"), ("epochs", "epochs"), ("max_steps", "max steps (-1: all epochs)"),
+    ("batch_size", "batch size"), ("grad_accum", "gradient accumulation"), ("lora_r", "LoRA r"),
+    ("lora_alpha", "LoRA alpha"), ("warmup_ratio", "warmup ratio"), ("eval_every", "eval every N steps (0: epoch)"),
+]
+
+
+class TrainDialog(ModalScreen[TrainConfig | None]):
+    BINDINGS = [Binding("ctrl+s", "start", "Start", priority=True), Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, base_model: str, dataset_note: str):
+        super().__init__()
+        self.base_model, self.dataset_note = base_model, dataset_note
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog tall"):
+            yield Static(f"[b]New training run[/b] of {self.base_model}. {self.dataset_note}\n"
+                         "ctrl+s starts, escape cancels.", classes="dialog-text")
+            with VerticalScroll():
+                yield Label("Preset")
+                yield Select([(p, p) for p in PRESETS], value="cpu-quick", id="preset", allow_blank=False)
+                for name, label in FIELDS:
+                    yield Label(label)
+                    yield Input(id=f"cfg-{name}", compact=True)
+            yield Static("", id="cfg-error", classes="problems")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Start (ctrl+s)", id="start", variant="primary")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.fill("cpu-quick")
+
+    def fill(self, preset: str) -> None:
+        config = make_config(preset, base_model=self.base_model)
+        for name, _ in FIELDS:
+            self.query_one(f"#cfg-{name}", Input).value = str(getattr(config, name))
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "preset":
+            self.fill(str(event.value))
+
+    def config(self) -> TrainConfig | None:
+        overrides = {name: self.query_one(f"#cfg-{name}", Input).value.strip() for name, _ in FIELDS}
+        try:
+            return make_config(str(self.query_one("#preset", Select).value), overrides, self.base_model)
+        except ConfigError as exc:
+            self.query_one("#cfg-error", Static).update(f"[red]{exc}[/]")
+            return None
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "start":
+            self.action_start()
+        else:
+            self.dismiss(None)
+
+    def action_start(self) -> None:
+        config = self.config()
+        if config is not None:
+            self.dismiss(config)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,81 @@
+"""Generation shared by evaluation, chat and serving: one model, batched greedy decoding.
+
+Prompts are rendered with the workbench chat format (workbench.chat_format) and decoded
+until `<|im_end|>`. Batches are left-padded so every row's next token is at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class Generation:
+    text: str
+    new_tokens: int
+    seconds: float
+
+
+def resolve_model_ref(ref: str, runs_dir: Path | None = None, default_base: str = "bundled:smollm2-135m"):
+    """(base model spec, adapter dir or None) for `base`, a run id, a run dir, an adapter dir, or a model spec."""
+    if ref == "base":
+        return default_base, None
+    path = Path(ref)
+    candidates = [path, path / "adapter"]
+    if runs_dir is not None:
+        candidates += [runs_dir / ref / "adapter"] + [p / "adapter" for p in sorted(runs_dir.glob(f"{ref}*"))]
+    for c in candidates:
+        if (c / "adapter_config.json").exists():
+            meta = c / "workbench.json"
+            base = json.loads(meta.read_text())["base_model"] if meta.exists() else json.loads(
+                (c / "adapter_config.json").read_text()).get("base_model_name_or_path", default_base)
+            return base, c
+    return ref, None
+
+
+class Engine:
+    """A loaded model (with its adapter, if any) that generates from rendered prompts."""
+
+    def __init__(self, base: str, adapter: Path | None = None, device: str | None = None, dtype=None):
+        import torch
+
+        from workbench.models import load_model, stop_token_ids
+
+        self.torch = torch
+        model, tokenizer = load_model(base, dtype=dtype, device=device)
+        if adapter is not None:
+            from peft import PeftModel
+
+            model = PeftModel.from_pretrained(model, str(adapter))
+            model = model.merge_and_unload()  # plain weights: faster, and generation is unchanged
+        model.eval()
+        self.model, self.tokenizer = model, tokenizer
+        self.base, self.adapter = base, adapter
+        self.stop_ids = stop_token_ids(tokenizer)
+        self.device = next(model.parameters()).device
+
+    def generate(self, prompts: list[str], max_new_tokens: int = 256) -> list[Generation]:
+        """Greedy continuations of `prompts` in one left-padded batch."""
+        torch = self.torch
+        tok = self.tokenizer
+        tok.padding_side = "left"
+        enc = tok(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(self.device)
+        start = time.perf_counter()
+        with torch.inference_mode():
+            out = self.model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False,
+                                      eos_token_id=self.stop_ids, pad_token_id=tok.pad_token_id)
+        seconds = time.perf_counter() - start
+        results = []
+        width = enc["input_ids"].shape[1]
+        for row in out[:, width:]:
+            ids = row.tolist()
+            n = len(ids)
+            for i, t in enumerate(ids):
+                if t in self.stop_ids:
+                    n = i
+                    break
+            results.append(Generation(tok.decode(ids[:n], skip_special_tokens=False), n, seconds))
+        return results
