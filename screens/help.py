@@ -11,8 +11,8 @@ from textual.widgets import Static
 
 from workbench import summary
 
-GENERAL = """[b]Everywhere[/b]: 1 Tools · 2 Examples · 3 Train · ? help · ctrl+p command palette (every action) · ctrl+q quit.
-Works without a mouse: tab moves focus, escape leaves a field or dialog."""
+GENERAL = """[b]Everywhere[/b]: 1 Tools · 2 Examples · 3 Train · ? help · ctrl+p command palette (every action)
+· ctrl+q quit. Works without a mouse: tab moves focus, escape leaves a field or dialog."""
 
 
 def _bindings_table(title: str, bindings) -> Table:
