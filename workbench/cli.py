@@ -7,6 +7,8 @@
     workbench train [DIR] [--base MODEL] [--preset NAME] [--config FILE] [--set KEY=VALUE] [--detach]
     workbench runs [DIR]                 list training runs and their state
     workbench stop RUN [DIR] / workbench resume RUN [DIR]
+    workbench score --gold GOLD.jsonl --pred PRED.jsonl [--json OUT]
+    workbench eval [DIR] --model base|RUN_ID|PATH [--data val|FILE] [--json OUT] [--compare A B]
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import json
 import sys
 from pathlib import Path
 
-COMMANDS = ("init", "validate", "prepare-model", "train", "runs", "stop", "resume")
+COMMANDS = ("init", "validate", "prepare-model", "train", "runs", "stop", "resume", "score", "eval")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,6 +58,23 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override one field (repeatable)")
     tr.add_argument("--detach", action="store_true", help="start and return; the run goes on in the background")
     tr.set_defaults(func=cmd_train)
+
+    sc = sub.add_parser("score", help="score predictions against gold examples")
+    sc.add_argument("--gold", type=Path, required=True)
+    sc.add_argument("--pred", type=Path, required=True)
+    sc.add_argument("--tools", type=Path, help="tools for gold lines without their own")
+    sc.add_argument("--json", type=Path, help="write the full report (metrics and verdicts) here")
+    sc.set_defaults(func=cmd_score)
+
+    ev = sub.add_parser("eval", help="evaluate a model's tool calls")
+    ev.add_argument("dir", type=Path, nargs="?", default=None)
+    ev.add_argument("--model", default=None, help="base, a run id, or an adapter/model path")
+    ev.add_argument("--data", default="val", help="val (the project's held-out split) or a JSONL file")
+    ev.add_argument("--compare", nargs=2, metavar=("A", "B"), help="evaluate two models on the same data")
+    ev.add_argument("--json", type=Path)
+    ev.add_argument("--batch-size", type=int, default=8)
+    ev.add_argument("--limit", type=int, default=0, help="only the first N cases")
+    ev.set_defaults(func=cmd_eval)
 
     runs = sub.add_parser("runs", help="list training runs")
     runs.add_argument("dir", type=Path, nargs="?", default=None)
@@ -266,6 +285,45 @@ def cmd_resume(args) -> int:
     except (FileNotFoundError, LaunchError) as exc:
         return _fail(str(exc))
     print(f"resumed run {run.id}")
+    return 0
+
+
+def cmd_score(args) -> int:
+    from workbench.evaluate.report import ScoreError, print_report, score_files
+    from workbench.tools import ToolsFileError, load_tools
+
+    try:
+        tools = load_tools(args.tools) if args.tools else None
+        report = score_files(args.gold, args.pred, tools)
+    except (ScoreError, ToolsFileError) as exc:
+        return _fail(str(exc))
+    print_report(report)
+    if args.json:
+        from workbench.fileio import atomic_write_text
+
+        atomic_write_text(args.json, json.dumps(report, indent=2))
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from workbench.evaluate.model_eval import EvalError, compare_evals, evaluate
+    from workbench.evaluate.report import print_report
+
+    project = _project(args.dir)
+    try:
+        if args.compare:
+            result = compare_evals(project, args.compare[0], args.compare[1], args.data, args.batch_size, args.limit)
+        else:
+            result = evaluate(project, args.model or "base", args.data, args.batch_size, args.limit)
+            print_report(result["report"], title=f"{result['model']} on {result['data']}")
+            print(f"latency per example p50 {result['latency']['p50_s']:.2f}s p95 {result['latency']['p95_s']:.2f}s, "
+                  f"{result['latency']['tokens_per_s']:.1f} tokens/s; saved to {result['dir']}")
+    except EvalError as exc:
+        return _fail(str(exc))
+    if args.json:
+        from workbench.fileio import atomic_write_text
+
+        atomic_write_text(args.json, json.dumps(result, indent=2, default=str))
     return 0
 
 

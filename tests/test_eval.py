@@ -1,0 +1,41 @@
+"""Evaluating a real model end to end: generation, scoring, the saved eval dir, and comparison."""
+
+import json
+
+import pytest
+
+from tests.app_helpers import make_project
+from workbench.evaluate.model_eval import EvalError, compare_reports, evaluate, expand_turns
+from workbench.examples import ExampleFile
+
+pytestmark = pytest.mark.model
+
+
+def test_expand_turns_makes_one_case_per_assistant_turn():
+    ex = next(e for e in ExampleFile.load("sample_tools/task_api/seed.jsonl").examples if e.category == "multi_step")
+    cases = expand_turns(ex)
+    assert len(cases) == sum(m["role"] == "assistant" for m in ex.messages)
+    assert all(c.messages[-1]["role"] == "assistant" for c in cases)
+
+
+def test_evaluate_base_model_on_the_val_split(tmp_path, model_cache):
+    project = make_project(tmp_path / "p", status="accepted")
+    result = evaluate(project, "base", "val", batch_size=4, limit=4, max_new_tokens=48)
+    assert result["cases"] == 4
+    out = tmp_path / "p" / "evals" / result["id"]
+    preds = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
+    assert len(preds) == 4 and all("raw" in p for p in preds)
+    report = json.loads((out / "report.json").read_text())
+    assert report["report"]["metrics"]["examples"] == 4
+    assert len(report["report"]["verdicts"]) == 4
+    assert result["latency"]["p50_s"] > 0 and result["latency"]["tokens_per_s"] > 0
+    # Comparing a result with itself: every delta is zero.
+    assert all(r["delta"] == 0 for r in compare_reports(result, result))
+
+
+def test_bad_eval_inputs(tmp_path):
+    project = make_project(tmp_path / "p", status="pending")
+    with pytest.raises(EvalError, match="val split is empty"):
+        evaluate(project, "base", "val")
+    with pytest.raises(EvalError, match="file not found"):
+        evaluate(project, "base", str(tmp_path / "nope.jsonl"))

@@ -1,0 +1,152 @@
+"""Evaluate a model: render each case, generate greedily in batches, score, and save `evals/<id>/`.
+
+Every assistant turn of an evaluation example is a case: the conversation up to that turn
+is the prompt, the turn itself is the gold answer. So multi-step examples test the call
+after a tool result as well as the first one.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import secrets
+import statistics
+from pathlib import Path
+
+from workbench.chat_format import render
+from workbench.evaluate.report import score_pairs
+from workbench.evaluate.scorer import bootstrap_diff
+from workbench.examples import Example, ExampleFile, serialize_entries
+from workbench.fileio import atomic_write_bytes, atomic_write_text
+from workbench.project import Project
+
+
+class EvalError(Exception):
+    """An evaluation cannot run; the message says why."""
+
+
+def expand_turns(ex: Example) -> list[Example]:
+    """One gold example per assistant turn: the conversation up to it, ending with it."""
+    out = []
+    for i, m in enumerate(ex.messages):
+        if isinstance(m, dict) and m.get("role") == "assistant":
+            case = Example({"messages": ex.messages[: i + 1], "tools": ex.tools,
+                            "meta": {"id": f"{ex.id}#{i}", "status": "accepted", "category": ex.category,
+                                     "source_example": ex.id}})
+            out.append(case)
+    return out
+
+
+def eval_examples(project: Project, data: str) -> tuple[list[Example], str]:
+    """The examples to evaluate on and a name for them."""
+    if data == "val":
+        from workbench.dataset import split_examples
+
+        s = project.settings
+        split = split_examples(project.load_examples().examples, s.split_seed, s.val_fraction)
+        if not split.val:
+            raise EvalError("the project's val split is empty (accept some examples first)")
+        return split.val, "val"
+    path = Path(data)
+    if not path.exists():
+        raise EvalError(f"{path}: file not found")
+    ef = ExampleFile.load(path)
+    if ef.line_problems():
+        raise EvalError(str(ef.line_problems()[0]))
+    return ef.examples, path.name
+
+
+def evaluate(project: Project, model_ref: str, data: str = "val", batch_size: int = 8, limit: int = 0,
+             progress=None, max_new_tokens: int = 256) -> dict:
+    from workbench.inference import Engine, resolve_model_ref
+    from workbench.models import ModelError
+
+    examples, data_name = eval_examples(project, data)
+    cases = [c for ex in examples for c in expand_turns(ex)]
+    if limit:
+        cases = cases[:limit]
+    tools = project.load_tools()
+    base, adapter = resolve_model_ref(model_ref, project.runs_dir, project.settings.base_model)
+    system_prompt = project.system_prompt()
+    if adapter is not None and (adapter / "workbench.json").exists():
+        system_prompt = json.loads((adapter / "workbench.json").read_text()).get("system_prompt", system_prompt)
+    try:
+        engine = Engine(base, adapter)
+    except (ModelError, OSError, ValueError) as exc:
+        raise EvalError(f"cannot load {model_ref!r}: {exc}") from None
+    prompts = [render(c.messages[:-1], c.tools if c.tools is not None else tools, system_prompt=system_prompt,
+                      add_generation_prompt=True).text for c in cases]
+    outputs, latencies = [], []
+    new_tokens = seconds = 0
+    for b in range(0, len(prompts), batch_size):
+        gens = engine.generate(prompts[b:b + batch_size], max_new_tokens=max_new_tokens)
+        outputs.extend(g.text for g in gens)
+        latencies.extend(g.seconds for g in gens)  # each case waits for its whole batch
+        new_tokens += sum(g.new_tokens for g in gens)
+        seconds += gens[0].seconds if gens else 0
+        if progress:
+            progress(len(outputs), len(prompts))
+    gold = [(c.messages[-1], c.tools if c.tools is not None else tools) for c in cases]
+    report = score_pairs(gold, [{"raw": o} for o in outputs])
+    eval_id = _dt.datetime.now().strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
+    out_dir = project.evals_dir / eval_id
+    out_dir.mkdir(parents=True)
+    atomic_write_bytes(out_dir / "gold.jsonl", serialize_entries(cases))
+    atomic_write_text(out_dir / "predictions.jsonl", "".join(json.dumps({"raw": o}) + "\n" for o in outputs))
+    atomic_write_text(out_dir / "prompts.jsonl", "".join(json.dumps({"prompt": p}) + "\n" for p in prompts))
+    qs = statistics.quantiles(latencies, n=20) if len(latencies) > 1 else latencies * 19
+    result = {
+        "id": eval_id, "dir": str(out_dir), "model": model_ref, "base_model": base,
+        "adapter": str(adapter) if adapter else None, "data": data_name, "cases": len(cases),
+        "latency": {"p50_s": round(statistics.median(latencies), 3) if latencies else 0.0,
+                    "p95_s": round(qs[18], 3) if qs else 0.0, "batch_size": batch_size,
+                    "tokens_per_s": round(new_tokens / seconds, 1) if seconds else 0.0},
+        "report": report,
+    }
+    atomic_write_text(out_dir / "report.json", json.dumps(result, indent=2))
+    return result
+
+
+COMPARE_METRICS = ("accuracy", "tool_selection", "args_exact", "args_functional", "json_validity", "abstention")
+
+
+def compare_reports(a: dict, b: dict) -> list[dict]:
+    """Per metric: A, B, B - A with a paired bootstrap 95% interval over the shared cases."""
+    va, vb = a["report"]["verdicts"], b["report"]["verdicts"]
+    rows = []
+    for metric in COMPARE_METRICS:
+        key = {"accuracy": "correct", "tool_selection": "tool_selection", "args_exact": "exact",
+               "args_functional": "functional", "json_validity": "json_valid", "abstention": "abstained"}[metric]
+        pairs = []
+        for x, y in zip(va, vb):
+            if metric == "abstention" and x["expected_tools"]:
+                continue
+            if metric in ("tool_selection", "args_exact", "args_functional") and not x["expected_tools"]:
+                continue
+            xa, yb = x[key], y[key]
+            if metric == "json_validity" and (xa is None or yb is None):
+                xa, yb = xa if xa is not None else True, yb if yb is not None else True
+            pairs.append((float(bool(xa)), float(bool(yb))))
+        delta, lo, hi = bootstrap_diff([p[0] for p in pairs], [p[1] for p in pairs])
+        rows.append({"metric": metric, "a": a["report"]["metrics"].get(metric), "b": b["report"]["metrics"].get(metric),
+                     "delta": delta, "ci95": [lo, hi], "n": len(pairs)})
+    return rows
+
+
+def compare_evals(project: Project, a: str, b: str, data: str = "val", batch_size: int = 8, limit: int = 0) -> dict:
+    from rich.console import Console
+    from rich.table import Table
+
+    ra = evaluate(project, a, data, batch_size, limit)
+    rb = evaluate(project, b, data, batch_size, limit)
+    rows = compare_reports(ra, rb)
+    table = Table(title=f"{a} vs {b} on {ra['data']} ({ra['cases']} cases)", title_justify="left")
+    for col in ("metric", a, b, "delta", "95% CI"):
+        table.add_column(col, justify="right" if col != "metric" else "left")
+    for r in rows:
+        fmt = lambda v: "-" if v is None else f"{v:.1%}"  # noqa: E731
+        colour = "green" if r["ci95"][0] > 0 else ("red" if r["ci95"][1] < 0 else "")
+        delta = f"[{colour}]{r['delta']:+.1%}[/]" if colour else f"{r['delta']:+.1%}"
+        table.add_row(r["metric"], fmt(r["a"]), fmt(r["b"]), delta, f"[{r['ci95'][0]:+.1%}, {r['ci95'][1]:+.1%}]")
+    Console().print(table)
+    return {"a": ra, "b": rb, "comparison": rows}
