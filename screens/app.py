@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.signal import Signal
 
+from screens.eval import EvalScreen
 from screens.examples import ExamplesScreen
 from screens.help import HelpScreen
 from screens.messages import DirtyChanged, ExamplesLoaded, ValidationDone
@@ -36,12 +37,13 @@ COMPACT_AFTER_S = 2.0  # fold the journal into examples.jsonl this long after th
 class WorkbenchApp(App):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute, so subclasses elsewhere find it
     TITLE = "Workbench"
-    MODES = {"tools": ToolsScreen, "examples": ExamplesScreen, "train": TrainScreen}
+    MODES = {"tools": ToolsScreen, "examples": ExamplesScreen, "train": TrainScreen, "eval": EvalScreen}
     DEFAULT_MODE = "examples"
     BINDINGS = [
         Binding("1", "switch_mode('tools')", "Tools"),
         Binding("2", "switch_mode('examples')", "Examples"),
         Binding("3", "switch_mode('train')", "Train"),
+        Binding("4", "switch_mode('eval')", "Eval"),
         Binding("question_mark", "help", "Help"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
@@ -181,6 +183,7 @@ class WorkbenchApp(App):
         yield SystemCommand("Tools", "Edit tool schemas (1)", lambda: self.switch_mode("tools"))
         yield SystemCommand("Examples", "Curate examples (2)", lambda: self.switch_mode("examples"))
         yield SystemCommand("Train", "Train and watch runs (3)", lambda: self.switch_mode("train"))
+        yield SystemCommand("Eval", "Evaluations and failures (4)", lambda: self.switch_mode("eval"))
         # Every binding of the current screen is a command too, so nothing is keyboard-only.
         for binding in getattr(screen, "BINDINGS", []):
             if isinstance(binding, Binding) and binding.description:

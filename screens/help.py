@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from workbench import summary
 
-GENERAL = """[b]Everywhere[/b]: 1 Tools · 2 Examples · 3 Train · ? help · ctrl+p command palette (every action)
+GENERAL = """[b]Everywhere[/b]: 1 Tools · 2 Examples · 3 Train · 4 Eval · ? help · ctrl+p command palette (every action)
 · ctrl+q quit. Works without a mouse: tab moves focus, escape leaves a field or dialog."""
 
 

@@ -52,7 +52,9 @@ def stats_line(metrics: list[dict], status: dict) -> str:
     if last.get("gpu_peak_mb"):
         parts.append(f"GPU {last['gpu_peak_mb'] / 1024:.1f}G")
     if status.get("error"):
-        parts.append(f"[red]{status['error']}[/]")
+        from textual.markup import escape
+
+        parts.append(f"[red]{escape(status['error'])}[/]")
     return "  ".join(parts)
 
 

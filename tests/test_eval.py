@@ -39,3 +39,34 @@ def test_bad_eval_inputs(tmp_path):
         evaluate(project, "base", "val")
     with pytest.raises(EvalError, match="file not found"):
         evaluate(project, "base", str(tmp_path / "nope.jsonl"))
+
+
+async def test_eval_screen_shows_failures_and_turns_them_into_examples(tmp_path, model_cache):
+    from textual.widgets import DataTable, Input, Static
+
+    from screens.app import WorkbenchApp
+    from tests.app_helpers import settle
+
+    project = make_project(tmp_path / "p", status="accepted")
+    result = evaluate(project, "base", "val", batch_size=4, limit=4, max_new_tokens=48)
+    failures = [v for v in result["report"]["verdicts"] if v["label"]]
+    app = WorkbenchApp(project)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        before = len(app.store.examples)
+        await pilot.press("4")
+        await pilot.pause()
+        screen = app.screen
+        assert screen.query_one("#evals", DataTable).row_count == 1
+        assert "tool selection" in str(screen.query_one("#eval-metrics", Static).render())
+        if failures:
+            assert screen.query_one("#labels", DataTable).row_count >= 1
+            assert "raw output" in str(screen.query_one("#case-body", Static).render())
+            await pilot.press("a")
+            await pilot.pause()
+            assert len(app.store.examples) == before + 1
+            added = app.store.examples[-1]
+            assert added.status == "pending" and added.meta["source"] == "eval"
+            await pilot.press("g")
+            await pilot.pause()
+            assert app.screen.query_one("#filter", Input).value == screen.case["gold"]["meta"]["source_example"]

@@ -236,9 +236,8 @@ def score_case(index: int, gold_calls: list[Call] | None, pred: Prediction, tool
         labels.append("hallucinated_tool")
     pairs, missing, extra = _match(pred.calls, gold_calls, by_name)
     tool_ok = Counter(c.name for c in pred.calls) == Counter(g.name for g in gold_calls)
-    if not tool_ok and not hallucinated:
-        if not pairs or {c.name for c in pred.calls} != {g.name for g in gold_calls}:
-            labels.append("wrong_tool")
+    if not tool_ok and not hallucinated and (not pairs or {c.name for c in pred.calls} != {g.name for g in gold_calls}):
+        labels.append("wrong_tool")
     if missing and pairs:
         labels.append("missing_call")
     if extra and pairs:

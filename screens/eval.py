@@ -1,0 +1,244 @@
+"""Eval: evaluation runs, their metrics against the base model, failures by label, and each failure's case.
+
+From a failure: `g` opens the example it came from in the Examples screen; `a` adds the
+case with the expected (corrected) turn as a new pending example.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Label, Static
+
+from screens.dialogs import PromptDialog
+from screens.widgets import WorkbenchHeader
+from workbench.evaluate.report import METRIC_ROWS
+
+
+def load_evals(evals_dir: Path) -> list[dict]:
+    out = []
+    for d in sorted(evals_dir.glob("*/report.json")) if evals_dir.exists() else []:
+        try:
+            out.append(json.loads(d.read_text()))
+        except (json.JSONDecodeError, OSError):
+            continue
+    return out
+
+
+class EvalScreen(Screen):
+    BINDINGS = [
+        Binding("e", "run_eval", "Evaluate"),
+        Binding("g", "goto_example", "Go to example"),
+        Binding("a", "add_example", "Add as example"),
+        Binding("R", "reload", "Reload", show=False),
+    ]
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.evals: list[dict] = []
+        self.current: dict | None = None
+        self.failures: list[dict] = []
+        self.case: dict | None = None
+
+    def compose(self) -> ComposeResult:
+        yield WorkbenchHeader()
+        with Horizontal(id="eval-main"):
+            with Vertical(id="eval-left"):
+                yield Label("[b]Evaluations[/b]")
+                yield DataTable(id="evals", cursor_type="row")
+                yield Label("[b]Failures by label[/b]")
+                yield DataTable(id="labels", cursor_type="row")
+            with Vertical(id="eval-right"):
+                yield Static("press e to evaluate a model (base or a run id)", id="eval-metrics")
+                yield DataTable(id="cases", cursor_type="row")
+                with VerticalScroll(id="case-detail"):
+                    yield Static("", id="case-body")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        header = self.query_one(WorkbenchHeader)
+        s = self.app.project.settings
+        header.project, header.model, header.mode = s.name, s.base_model, "Eval"
+        self.query_one("#evals", DataTable).add_columns("eval", "model", "cases", "acc", "tool")
+        self.query_one("#labels", DataTable).add_columns("label", "n")
+        self.query_one("#cases", DataTable).add_columns("case", "label", "expected", "predicted")
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        self.evals = load_evals(self.app.project.evals_dir)
+        table = self.query_one("#evals", DataTable)
+        table.clear()
+        for ev in self.evals:
+            m = ev["report"]["metrics"]
+            table.add_row(ev["id"][-11:], str(ev["model"])[-14:], str(ev["cases"]), _pct(m["accuracy"]),
+                          _pct(m["tool_selection"]), key=ev["id"])
+        if self.evals:
+            table.move_cursor(row=len(self.evals) - 1)
+            self.show_eval(self.evals[-1])
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        key = event.row_key.value if event.row_key is not None else None
+        if event.data_table.id == "evals" and key:
+            ev = next((e for e in self.evals if e["id"] == key), None)
+            if ev is not None and ev is not self.current:
+                self.show_eval(ev)
+        elif event.data_table.id == "labels" and key:
+            self.show_label(str(key))
+        elif event.data_table.id == "cases" and key is not None:
+            self.show_case(int(key))
+
+    def baseline_for(self, ev: dict) -> dict | None:
+        """The newest base-model eval on the same data, to compare against."""
+        if ev["model"] == "base":
+            return None
+        bases = [e for e in self.evals if e["model"] == "base" and e["data"] == ev["data"]
+                 and e["cases"] == ev["cases"]]
+        return bases[-1] if bases else None
+
+    def show_eval(self, ev: dict) -> None:
+        self.current = ev
+        m = ev["report"]["metrics"]
+        base = self.baseline_for(ev)
+        head = Text.assemble((str(ev["model"]), "bold"), f" on {ev['data']}: {ev['cases']} cases · p50 "
+                             f"{ev['latency']['p50_s']:.2f}s p95 {ev['latency']['p95_s']:.2f}s per case (batch "
+                             f"{ev['latency']['batch_size']}) · {ev['latency']['tokens_per_s']:.0f} tok/s")
+        table = Table(box=None, padding=(0, 1), show_header=True, header_style="bold")
+        table.add_column("metric")
+        table.add_column("value", justify="right")
+        if base is not None:
+            from workbench.evaluate.model_eval import compare_reports
+
+            rows = {r["metric"]: r for r in compare_reports(base, ev)}
+            table.add_column("base", justify="right")
+            table.add_column("delta [95% CI]", justify="right")
+        for key, label in METRIC_ROWS:
+            cells = [label.split(" (")[0], _pct(m[key])]
+            if base is not None:
+                r = rows.get(key)
+                if r is None:
+                    cells += [_pct(base["report"]["metrics"].get(key)), ""]
+                else:
+                    colour = "green" if r["ci95"][0] > 0 else ("red" if r["ci95"][1] < 0 else "dim")
+                    cells += [_pct(r["a"]), Text(f"{r['delta']:+.0%} [{r['ci95'][0]:+.0%}, {r['ci95'][1]:+.0%}]",
+                                                 style=colour)]
+            table.add_row(*cells)
+        from rich.console import Group
+
+        self.query_one("#eval-metrics", Static).update(Group(head, table))
+        labels = self.query_one("#labels", DataTable)
+        labels.clear()
+        counts: dict[str, int] = {}
+        for v in ev["report"]["verdicts"]:
+            if v["label"]:
+                counts[v["label"].split(":")[0]] = counts.get(v["label"].split(":")[0], 0) + 1
+        for lab, n in sorted(counts.items(), key=lambda kv: -kv[1]):
+            labels.add_row(lab, str(n), key=lab)
+        if counts:
+            self.show_label(max(counts, key=counts.get))
+        else:
+            self.query_one("#cases", DataTable).clear()
+
+    def _gold_cases(self) -> list[dict]:
+        path = Path(self.current["dir"]) / "gold.jsonl"
+        return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+    def _predictions(self) -> list[str]:
+        path = Path(self.current["dir"]) / "predictions.jsonl"
+        return [json.loads(line).get("raw", "") for line in path.read_text().splitlines()] if path.exists() else []
+
+    def show_label(self, label: str) -> None:
+        verdicts = self.current["report"]["verdicts"]
+        self.failures = [v for v in verdicts if v["label"].split(":")[0] == label]
+        gold = self._gold_cases()
+        table = self.query_one("#cases", DataTable)
+        table.clear()
+        for v in self.failures:
+            case_id = gold[v["index"]]["meta"]["id"] if v["index"] < len(gold) else str(v["index"])
+            table.add_row(case_id, v["label"], ",".join(v["expected_tools"]) or "(none)",
+                          ",".join(v["predicted_tools"]) or "(none)", key=str(v["index"]))
+        if self.failures:
+            self.show_case(self.failures[0]["index"])
+
+    def show_case(self, index: int) -> None:
+        gold = self._gold_cases()
+        preds = self._predictions()
+        if index >= len(gold):
+            return
+        self.case = {"index": index, "gold": gold[index], "raw": preds[index] if index < len(preds) else ""}
+        msgs = gold[index]["messages"]
+        expected = msgs[-1]
+        exp = json.dumps(expected.get("tool_calls"), indent=1) if expected.get("tool_calls") else expected.get("content")
+        verdict = next((v for v in self.current["report"]["verdicts"] if v["index"] == index), {})
+        # Model output is arbitrary text: build styled Text, never markup, so brackets in it are safe.
+        labels = ", ".join(verdict.get("labels", []))
+        body = Text.assemble((gold[index]["meta"]["id"], "bold"), "  ", (labels or "correct", "red" if labels else "green"),
+                             "\n\n", ("prompt (last turns)\n", "bold"))
+        for m in msgs[:-1][-4:]:
+            body.append(f"{m['role']}: ", style="bold")
+            body.append(f"{m.get('content') or json.dumps(m.get('tool_calls'))}\n")
+        body.append("\nraw output\n", style="bold")
+        body.append(self.case["raw"] + "\n")
+        body.append("\nexpected\n", style="bold")
+        body.append(str(exp))
+        self.query_one("#case-body", Static).update(body)
+
+    # ------------------------------------------------------------ actions
+
+    def action_run_eval(self) -> None:
+        def done(ref: str | None) -> None:
+            if ref:
+                self.notify(f"Evaluating {ref} on the val split…")
+                self.run_eval(ref)
+
+        self.app.push_screen(PromptDialog("Evaluate which model? base, or a run id:", "base"), done)
+
+    @work(thread=True, exclusive=True, group="eval", exit_on_error=False, description="evaluating")
+    def run_eval(self, ref: str) -> None:
+        from workbench.evaluate.model_eval import EvalError, evaluate
+
+        try:
+            evaluate(self.app.project, ref, "val",
+                     progress=lambda i, n: self.app.call_from_thread(self.notify, f"{i}/{n} cases", timeout=2))
+        except EvalError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
+            return
+        self.app.call_from_thread(self.action_reload)
+
+    def action_goto_example(self) -> None:
+        if not self.case:
+            return
+        source = self.case["gold"]["meta"].get("source_example") or self.case["gold"]["meta"]["id"]
+        self.app.switch_mode("examples")
+        screen = self.app.screen
+        screen.query_one("#filter", Input).value = source
+        screen.apply_filter()
+
+    def action_add_example(self) -> None:
+        if not self.case or self.app.refuse_if_read_only() or self.app.store is None:
+            return
+        from workbench.examples import make_example
+
+        gold = self.case["gold"]
+        ex = make_example(gold["messages"], gold.get("tools"), category=gold["meta"].get("category", ""),
+                          source="eval", notes=f"from eval {self.current['id']}: model said {self.case['raw'][:200]!r}")
+        base, n = ex.id, 1
+        while ex.id in self.app.store.index:
+            n += 1
+            ex.meta["id"] = f"{base}-{n}"
+        self.app.store.put(ex)
+        self.app.changed([ex.id])
+        self.notify(f"Added {ex.id} as a pending example with the expected turn.")
+
+
+def _pct(v) -> str:
+    return "-" if v is None else f"{v:.0%}"
+
+
