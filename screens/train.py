@@ -40,6 +40,12 @@ def stats_line(metrics: list[dict], status: dict) -> str:
         parts.append(f"loss {losses[-1]:.4f}")
     if evals:
         parts.append(f"eval {evals[-1]:.4f}")
+    calls = [m for m in metrics if "eval_tool_selection" in m]
+    if calls:
+        c = calls[-1]
+        sel = "-" if c["eval_tool_selection"] is None else f"{c['eval_tool_selection']:.0%}"
+        js = "-" if c["eval_json_validity"] is None else f"{c['eval_json_validity']:.0%}"
+        parts.append(f"tools {sel} json {js} (val {c['eval_sample']})")
     lrs = [m["learning_rate"] for m in metrics if "learning_rate" in m]
     if lrs:
         parts.append(f"lr {lrs[-1]:.1e}")

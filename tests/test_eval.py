@@ -41,6 +41,14 @@ def test_bad_eval_inputs(tmp_path):
         evaluate(project, "base", str(tmp_path / "nope.jsonl"))
 
 
+def text_of(static) -> str:
+    from rich.console import Console
+
+    console = Console(width=120, record=True, file=open("/dev/null", "w"))
+    console.print(static.content)
+    return console.export_text()
+
+
 async def test_eval_screen_shows_failures_and_turns_them_into_examples(tmp_path, model_cache):
     from textual.widgets import DataTable, Input, Static
 
@@ -58,10 +66,10 @@ async def test_eval_screen_shows_failures_and_turns_them_into_examples(tmp_path,
         await pilot.pause()
         screen = app.screen
         assert screen.query_one("#evals", DataTable).row_count == 1
-        assert "tool selection" in str(screen.query_one("#eval-metrics", Static).render())
+        assert "tool selection" in text_of(screen.query_one("#eval-metrics", Static))
         if failures:
             assert screen.query_one("#labels", DataTable).row_count >= 1
-            assert "raw output" in str(screen.query_one("#case-body", Static).render())
+            assert "raw output" in text_of(screen.query_one("#case-body", Static))
             await pilot.press("a")
             await pilot.pause()
             assert len(app.store.examples) == before + 1

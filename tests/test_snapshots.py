@@ -71,3 +71,8 @@ def test_help_screen(snap_compare, app, size):
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_train_screen_empty(snap_compare, app, size):
     assert snap_compare(app, terminal_size=size, run_before=_run("3"))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_eval_screen_empty(snap_compare, app, size):
+    assert snap_compare(app, terminal_size=size, run_before=_run("4"))

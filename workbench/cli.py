@@ -234,6 +234,10 @@ def _metric_line(e: dict) -> str:
         parts.append(f"eval_loss {e['eval_loss']:.4f}")
     if "learning_rate" in e:
         parts.append(f"lr {e['learning_rate']:.2e}")
+    if "eval_tool_selection" in e:
+        sel, js = e["eval_tool_selection"], e["eval_json_validity"]
+        return (f"step {e['step']}  val sample of {e['eval_sample']}: tool selection "
+                f"{'-' if sel is None else f'{sel:.0%}'}, JSON validity {'-' if js is None else f'{js:.0%}'}")
     parts.append(f"{e.get('tokens_per_s', 0):.0f} tok/s")
     if e.get("eta_s") is not None:
         parts.append(f"eta {e['eta_s']:.0f}s")

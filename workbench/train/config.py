@@ -63,6 +63,8 @@ class TrainConfig(BaseModel):
     """Evaluate every N steps (0: once per epoch)."""
     save_every: int = Field(0, ge=0)
     """Checkpoint every N steps (0: once per epoch)."""
+    eval_sample: int = Field(8, ge=0)
+    """Val cases generated and scored at each evaluation (tool selection, JSON validity); 0 turns it off."""
     save_total_limit: int = Field(2, ge=1)
     logging_steps: int = Field(1, ge=1)
 

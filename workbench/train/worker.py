@@ -57,7 +57,7 @@ def train(run: Run, resume: bool) -> str:
     from workbench.chat_format import WORKBENCH_CHAT_TEMPLATE
     from workbench.examples import ExampleFile
     from workbench.models import load_model
-    from workbench.train.callbacks import MetricsCallback, StatusCallback, StopCallback
+    from workbench.train.callbacks import MetricsCallback, StatusCallback, StopCallback, ToolCallEvalCallback
     from workbench.train.config import TrainConfig
     from workbench.train.data import featurize_all
     from workbench.train.trainer import WorkbenchTrainer
@@ -103,6 +103,14 @@ def train(run: Run, resume: bool) -> str:
     )
     lora = LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
                       target_modules=config.target_modules, task_type="CAUSAL_LM")
+    # A small val sample scored on real generations at every evaluation (tool selection, JSON validity).
+    from workbench.chat_format import render
+    from workbench.evaluate.model_eval import expand_turns
+
+    sample = [c for ex in val_ex for c in expand_turns(ex)][:config.eval_sample]
+    prompts = [render(c.messages[:-1], c.tools if c.tools is not None else tools, system_prompt=system_prompt,
+                      add_generation_prompt=True).text for c in sample]
+    gold = [(c.messages[-1], c.tools if c.tools is not None else tools) for c in sample]
     stop = StopCallback(run)
     signal.signal(signal.SIGTERM, stop.request)
     holder: dict = {}
@@ -112,7 +120,9 @@ def train(run: Run, resume: bool) -> str:
                                          "labels": [f.labels for f in train_f]}),
         eval_dataset=Dataset.from_dict({"input_ids": [f.input_ids for f in val_f],
                                         "labels": [f.labels for f in val_f]}) if val_f else None,
-        callbacks=[MetricsCallback(run, lambda: holder["trainer"]), stop, StatusCallback(run)],
+        callbacks=[MetricsCallback(run, lambda: holder["trainer"]), stop, StatusCallback(run),
+                   ToolCallEvalCallback(run, lambda: holder["trainer"], prompts, gold, tokenizer,
+                                        torch.bfloat16 if precision == "bf16" else None)],
         train_features=train_f, eval_features=val_f, pad_id=tokenizer.pad_token_id,
         shared_prefix=config.shared_prefix and not config.gradient_checkpointing, suffix_chunk=config.suffix_chunk,
     )
