@@ -64,9 +64,7 @@ class EvalScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        header = self.query_one(WorkbenchHeader)
-        s = self.app.project.settings
-        header.project, header.model, header.mode = s.name, s.base_model, "Eval"
+        self.query_one(WorkbenchHeader).show(self.app, "Eval")
         self.query_one("#evals", DataTable).add_columns("eval", "model", "cases", "acc", "tool")
         self.query_one("#labels", DataTable).add_columns("label", "n")
         self.query_one("#cases", DataTable).add_columns("case", "label", "expected", "predicted")

@@ -66,9 +66,7 @@ class ExamplesScreen(Screen):
 
     def on_mount(self) -> None:
         app = self.app
-        header = self.query_one(WorkbenchHeader)
-        header.project, header.model, header.mode = app.project.settings.name, app.project.settings.base_model, "Examples"
-        header.read_only = app.read_only
+        self.query_one(WorkbenchHeader).show(app, "Examples")
         app.data_signal.subscribe(self, self.on_data)
         if app.store is not None:
             self.rebuild()

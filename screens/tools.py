@@ -76,9 +76,7 @@ class ToolsScreen(Screen):
 
     def on_mount(self) -> None:
         app = self.app
-        header = self.query_one(WorkbenchHeader)
-        header.project, header.model, header.mode = app.project.settings.name, app.project.settings.base_model, "Tools"
-        header.read_only = app.read_only
+        self.query_one(WorkbenchHeader).show(app, "Tools")
         app.data_signal.subscribe(self, self.on_data)
         self.query_one("#form-params", DataTable).add_columns("name", "type", "req", "enum", "description")
         self.load(app.tools)

@@ -94,10 +94,7 @@ class TrainScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        header = self.query_one(WorkbenchHeader)
-        settings = self.app.project.settings
-        header.project, header.model, header.mode = settings.name, settings.base_model, "Train"
-        header.read_only = self.app.read_only
+        self.query_one(WorkbenchHeader).show(self.app, "Train")
         self.query_one("#runs", DataTable).add_columns("run", "state", "step", "loss")
         self.watch_runs()
         self.query_one("#runs", DataTable).focus()

@@ -23,6 +23,12 @@ class WorkbenchHeader(Static):
     read_only = reactive(False)
     dirty = reactive(False)
 
+    def show(self, app, mode: str) -> None:
+        """Fill in the project, model and state from the app, for the screen called `mode`."""
+        settings = app.project.settings
+        self.project, self.model, self.mode = settings.name, settings.base_model, mode
+        self.read_only, self.dirty = app.read_only, app.dirty
+
     def render(self) -> str:
         parts = [f"[b]Workbench[/b] · {self.project}", f"model {self.model}"]
         if self.mode:
