@@ -16,7 +16,7 @@ from pathlib import Path
 
 import orjson
 
-from workbench.examples import Example, ExampleFile, make_example, serialize_entries
+from workbench.examples import Example, ExampleFile, make_example
 from workbench.fileio import atomic_write_bytes
 
 FORMATS = ("openai", "hf", "sharegpt")
@@ -264,7 +264,3 @@ def _import_hf(path: Path) -> tuple[list[Example], list[str]]:
             tools = json.loads(tools) if isinstance(tools, str) else tools
             out.append(make_example(msgs, tools or None, source="import", example_id=row.get("id")))
     return out, []
-
-
-def write_examples(path: Path, examples: list[Example]) -> None:
-    atomic_write_bytes(path, serialize_entries(examples))

@@ -11,7 +11,7 @@ import datetime as _dt
 import gc
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,11 +69,6 @@ class Example:
     @property
     def category(self) -> str:
         return self.meta.get("category", "")
-
-    def set_tools(self, tools: list | None) -> None:
-        """Replace the tools; the old list may be shared with other examples, so never edit it in place."""
-        self.data["tools"] = tools
-        self.meta["updated"] = now_iso()
 
     def set_status(self, status: str) -> None:
         if status not in STATUSES:
@@ -307,10 +302,6 @@ def serialize_entries(entries: Iterable[Entry]) -> bytes:
         out += e.to_json() if isinstance(e, Example) else e.raw
         out += b"\n"
     return bytes(out)
-
-
-def iter_examples(entries: Iterable[Entry]) -> Iterator[Example]:
-    return (e for e in entries if isinstance(e, Example))
 
 
 def make_example(messages: list[dict], tools: list[dict] | None, *, category: str = "", source: str = "manual",

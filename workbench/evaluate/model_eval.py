@@ -37,6 +37,17 @@ def expand_turns(ex: Example) -> list[Example]:
     return out
 
 
+def prompts_and_gold(cases: list[Example], tools: list[dict], system_prompt: str) -> tuple[list[str], list]:
+    """The generation prompt of each case, and its (gold assistant turn, tools) for scoring."""
+    prompts, gold = [], []
+    for c in cases:
+        case_tools = c.tools if c.tools is not None else tools
+        prompts.append(render(c.messages[:-1], case_tools, system_prompt=system_prompt,
+                              add_generation_prompt=True).text)
+        gold.append((c.messages[-1], case_tools))
+    return prompts, gold
+
+
 def eval_examples(project: Project, data: str) -> tuple[list[Example], str]:
     """The examples to evaluate on and a name for them."""
     if data == "val":
@@ -74,8 +85,7 @@ def evaluate(project: Project, model_ref: str, data: str = "val", batch_size: in
         engine = Engine(base, adapter)
     except (ModelError, OSError, ValueError) as exc:
         raise EvalError(f"cannot load {model_ref!r}: {exc}") from None
-    prompts = [render(c.messages[:-1], c.tools if c.tools is not None else tools, system_prompt=system_prompt,
-                      add_generation_prompt=True).text for c in cases]
+    prompts, gold = prompts_and_gold(cases, tools, system_prompt)
     outputs, latencies = [], []
     new_tokens = seconds = 0
     for b in range(0, len(prompts), batch_size):
@@ -86,7 +96,6 @@ def evaluate(project: Project, model_ref: str, data: str = "val", batch_size: in
         seconds += gens[0].seconds if gens else 0
         if progress:
             progress(len(outputs), len(prompts))
-    gold = [(c.messages[-1], c.tools if c.tools is not None else tools) for c in cases]
     report = score_pairs(gold, [{"raw": o} for o in outputs])
     eval_id = _dt.datetime.now().strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
     out_dir = project.evals_dir / eval_id

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from workbench.chat_format import parse
-from workbench.schema_check import build_checker, type_name
+from workbench.schema_check import build_checker
 from workbench.tools import tools_by_name
 
 LABEL_ORDER = ("no_call", "unexpected_call", "invalid_json", "hallucinated_tool", "wrong_tool", "missing_call",
@@ -323,7 +323,3 @@ def bootstrap_diff(a: list[float], b: list[float], n: int = 1000, seed: int = 0)
     diffs.sort()
     lo, hi = diffs[int(0.025 * n)], diffs[min(n - 1, int(math.ceil(0.975 * n)) - 1)]
     return round(delta, 4), round(lo, 4), round(hi, 4)
-
-
-def type_of(value) -> str:
-    return type_name(value)

@@ -111,25 +111,20 @@ class ToolCallEvalCallback(TrainerCallback):
         import torch
 
         from workbench.evaluate.report import score_pairs
+        from workbench.inference import generate_greedy
         from workbench.models import stop_token_ids
 
         model = self.trainer_ref().model
         was_training = model.training
         model.eval()
-        tok = self.tokenizer
-        side, tok.padding_side = tok.padding_side, "left"
-        enc = tok(self.prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
-        tok.padding_side = side
         ctx = (torch.autocast(model.device.type, dtype=self.autocast_dtype) if self.autocast_dtype
                else contextlib.nullcontext())
-        with torch.no_grad(), ctx:
-            out = model.generate(**enc, max_new_tokens=self.max_new_tokens, do_sample=False,
-                                 eos_token_id=stop_token_ids(tok), pad_token_id=tok.pad_token_id)
+        with ctx:
+            gens = generate_greedy(model, self.tokenizer, self.prompts, self.max_new_tokens,
+                                   stop_token_ids(self.tokenizer))
         if was_training:
             model.train()
-        texts = [tok.decode(row, skip_special_tokens=False) for row in out[:, enc["input_ids"].shape[1]:]]
-        texts = [t.split("<|im_end|>")[0] for t in texts]
-        m = score_pairs(self.gold, [{"raw": t} for t in texts])["metrics"]
+        m = score_pairs(self.gold, [{"raw": g.text} for g in gens])["metrics"]
         entry = {"step": state.global_step, "epoch": round(state.epoch or 0.0, 4), "time": time.time(),
                  "eval_tool_selection": m["tool_selection"], "eval_json_validity": m["json_validity"],
                  "eval_abstention": m["abstention"], "eval_sample": len(self.prompts)}

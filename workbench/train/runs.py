@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import os
 import secrets
 import socket
 from dataclasses import dataclass
 from pathlib import Path
 
 from workbench.fileio import atomic_write_text
+from workbench.lock import pid_alive
 
 STATES = ("queued", "running", "stopping", "stopped", "finished", "failed")
 ACTIVE = ("queued", "running", "stopping")
@@ -32,21 +32,6 @@ def now() -> str:
 
 def new_run_id() -> str:
     return _dt.datetime.now().strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie (our own child that exited but was not reaped) counts as dead.
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return True
 
 
 @dataclass
@@ -82,7 +67,7 @@ class Run:
         st = self.read_status()
         if st.get("state") in ("running", "stopping") and st.get("pid"):
             same_host = st.get("host") == socket.gethostname()
-            if same_host and not _pid_alive(int(st["pid"])):
+            if same_host and not pid_alive(int(st["pid"])):
                 st = {**st, "state": "died", "error": f"the training process (pid {st['pid']}) is gone "
                       "without finishing; resume continues from the last checkpoint"}
         return st

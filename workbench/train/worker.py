@@ -104,13 +104,10 @@ def train(run: Run, resume: bool) -> str:
     lora = LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
                       target_modules=config.target_modules, task_type="CAUSAL_LM")
     # A small val sample scored on real generations at every evaluation (tool selection, JSON validity).
-    from workbench.chat_format import render
-    from workbench.evaluate.model_eval import expand_turns
+    from workbench.evaluate.model_eval import expand_turns, prompts_and_gold
 
     sample = [c for ex in val_ex for c in expand_turns(ex)][:config.eval_sample]
-    prompts = [render(c.messages[:-1], c.tools if c.tools is not None else tools, system_prompt=system_prompt,
-                      add_generation_prompt=True).text for c in sample]
-    gold = [(c.messages[-1], c.tools if c.tools is not None else tools) for c in sample]
+    prompts, gold = prompts_and_gold(sample, tools or [], system_prompt)
     stop = StopCallback(run)
     signal.signal(signal.SIGTERM, stop.request)
     holder: dict = {}
