@@ -1,11 +1,19 @@
-"""The quick CPU preset on the demo Task API data: wall time, and tool calls on the held-out split.
+"""Train with a preset, then score base and tuned with the real evaluator (workbench.evaluate).
 
-Trains with `workbench train` (cpu-quick, the demo project's split), then generates greedily
-for every held-out example's first assistant turn, base model and tuned adapter, and reports
-tool selection (the right tool, or rightly no tool), exact arguments and JSON validity.
-Goal (issue 4): 95% or more correct tool selection within 10 minutes on 2 cores.
+Two uses, each one command:
 
-    .venv/bin/python bench/quality.py [--project DIR] [--set KEY=VALUE ...]
+- issue 4, the quick CPU preset on the demo data (wall time and held-out tool selection):
+      .venv/bin/python bench/quality.py
+- issue 6, an adapter trained on generated examples only, scored on the hand-written seed:
+      .venv/bin/python bench/quality.py --generated 560 --generated-only --data seed --set epochs=2
+
+`--generated N` adds N offline-generated, verified examples (accepted, as a curator would)
+to a fresh copy of the demo project. `--data` is `val` (the project's held-out split) or
+`seed` (sample_tools/task_api/seed.jsonl). Metrics are the evaluator's (docs/metrics.md),
+plus abstention on the clarify and no_tool cases alone.
+
+    .venv/bin/python bench/quality.py [--generated N [--generated-only]] [--data val|seed]
+                                      [--set KEY=VALUE ...] [--constrained] [--no-base]
 """
 
 from __future__ import annotations
@@ -22,88 +30,75 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-
-def first_turn_cases(examples, system_prompt):
-    """(prompt messages, expected calls or None) for each example's first assistant turn."""
-    from workbench.chat_format import render
-
-    cases = []
-    for ex in examples:
-        msgs = ex.messages
-        i = next(i for i, m in enumerate(msgs) if m.get("role") == "assistant")
-        expected = [(c["function"]["name"], json.loads(c["function"]["arguments"]))
-                    for c in msgs[i].get("tool_calls") or []] or None
-        prompt = render(msgs[:i], ex.tools, system_prompt=system_prompt, add_generation_prompt=True).text
-        cases.append((ex.id, prompt, expected))
-    return cases
+KEYS = ("tool_selection", "args_exact", "args_functional", "abstention", "json_validity", "accuracy")
 
 
-def score(cases, outputs):
-    from workbench.chat_format import parse
-
-    right_tool = exact = valid = 0
-    rows = []
-    for (ex_id, _, expected), out in zip(cases, outputs):
-        parsed = parse(out.text)
-        got = [(c.name, c.arguments) for c in parsed.tool_calls]
-        ok_json = not parsed.errors
-        if expected is None:
-            tool_ok = not got and not parsed.errors
-            args_ok = tool_ok
-        else:
-            tool_ok = sorted(n for n, _ in got) == sorted(n for n, _ in expected)
-            args_ok = sorted(json.dumps(c, sort_keys=True) for c in got) == sorted(
-                json.dumps(c, sort_keys=True) for c in expected)
-        right_tool += tool_ok
-        exact += args_ok
-        valid += ok_json
-        rows.append({"id": ex_id, "tool_ok": tool_ok, "args_ok": args_ok, "output": out.text[:200]})
-    n = len(cases)
-    return {"n": n, "tool_selection": round(right_tool / n, 3), "exact_args": round(exact / n, 3),
-            "valid_json": round(valid / n, 3)}, rows
+def summary(result: dict) -> dict:
+    report = result["report"]
+    out = {k: report["metrics"].get(k) for k in KEYS}
+    cats = report["per_category"]
+    asked = [cats[c] for c in ("clarify", "no_tool") if c in cats]
+    n = sum(c["cases"] for c in asked)
+    out["abstention_clarify_no_tool"] = round(sum(c["abstention"] * c["cases"] for c in asked) / n, 4) if n else None
+    out["per_category"] = cats
+    out["cases"] = result["cases"]
+    out["eval_seconds"] = result.get("seconds")
+    return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--project", type=Path)
+    ap.add_argument("--generated", type=int, default=0)
+    ap.add_argument("--generated-only", action="store_true")
+    ap.add_argument("--seed", type=int, default=11, help="generation seed")
+    ap.add_argument("--data", default="val", choices=("val", "seed"))
     ap.add_argument("--set", action="append", default=[])
+    ap.add_argument("--constrained", action="store_true")
+    ap.add_argument("--no-base", action="store_true", help="skip the base model's evaluation")
     args = ap.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    with tempfile.TemporaryDirectory() as tmp:
-        if args.project is None:
-            os.environ["WORKBENCH_HOME"] = tmp
-        from workbench.project import Project, ensure_demo_project
-        from workbench.train.runs import list_runs
+    tmp = tempfile.mkdtemp(prefix="wb-quality-")
+    os.environ["WORKBENCH_HOME"] = tmp
+    from workbench.evaluate.model_eval import evaluate
+    from workbench.examples import ExampleFile
+    from workbench.generate import GenerateSpec, generate
+    from workbench.project import ensure_demo_project
+    from workbench.train.runs import list_runs
 
-        project = Project.open(args.project) if args.project else ensure_demo_project()
-        cmd = [sys.executable, "-m", "workbench.cli", "train", str(project.root), "--preset", "cpu-quick"]
-        for s in args.set:
-            cmd += ["--set", s]
-        start = time.perf_counter()
-        subprocess.run(cmd, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
-        train_s = time.perf_counter() - start
-        run = list_runs(project.runs_dir)[-1]
-        status = run.status()
-        from workbench.examples import ExampleFile
-        from workbench.inference import Engine
-
-        val = ExampleFile.load(run.path("val.jsonl")).examples
-        system_prompt = json.loads(run.path("dataset.json").read_text())["system_prompt"]
-        cases = first_turn_cases(val, system_prompt)
-        results = {}
-        for name, adapter in (("base", None), ("tuned", run.adapter_dir)):
-            engine = Engine("bundled:smollm2-135m", adapter)
-            outs = []
-            for b in range(0, len(cases), 8):
-                outs += engine.generate([c[1] for c in cases[b:b + 8]], max_new_tokens=96)
-            results[name], rows = score(cases, outs)
-            if name == "tuned":
-                results["tuned_failures"] = [r for r in rows if not r["args_ok"]]
-        metrics = run.metrics()
-        print(json.dumps({"run": run.id, "state": status.get("state"), "train_wall_s": round(train_s, 1),
-                          "steps": metrics[-1]["step"] if metrics else 0,
-                          "rss_peak_mb": max((m.get("rss_peak_mb", 0) for m in metrics), default=0),
-                          "val_examples": len(cases), **results}, indent=2))
+    project = ensure_demo_project()
+    if args.generated:
+        result = generate(project, GenerateSpec(n=args.generated, seed=args.seed))
+        ef = project.load_examples()
+        if args.generated_only:
+            ef.entries = []
+        for ex in result.accepted:
+            ex.meta["status"] = "accepted"
+            ef.append(ex)
+        ef.save()
+    n_train = len([e for e in ExampleFile.load(project.examples_path).examples if e.status == "accepted"])
+    cmd = [sys.executable, "-m", "workbench.cli", "train", str(project.root), "--preset", "cpu-quick"]
+    for s in args.set:
+        cmd += ["--set", s]
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    train_s = time.perf_counter() - start
+    run = list_runs(project.runs_dir)[-1]
+    metrics = run.metrics()
+    data = "val" if args.data == "val" else str(ROOT / "sample_tools" / "task_api" / "seed.jsonl")
+    out = {"run": run.id, "state": run.status().get("state"), "accepted_examples": n_train,
+           "generated_only": args.generated_only, "train_wall_s": round(train_s, 1),
+           "steps": max((m["step"] for m in metrics), default=0),
+           "tokens_per_s": round(sum(m["tokens_per_s"] for m in metrics if "tokens_per_s" in m)
+                                 / max(1, sum(1 for m in metrics if "tokens_per_s" in m)), 1),
+           "rss_peak_mb": max((m.get("rss_peak_mb", 0) for m in metrics), default=0), "data": args.data,
+           "constrained": args.constrained}
+    for name, ref in (() if args.no_base else (("base", "base"),)) + (("tuned", run.id),):
+        t = time.perf_counter()
+        result = evaluate(project, ref, data, constrained=args.constrained)
+        result["seconds"] = round(time.perf_counter() - t, 1)
+        out[name] = summary(result)
+        out[f"{name}_eval_dir"] = result["dir"]
+    print(json.dumps(out, indent=2))
 
 
 if __name__ == "__main__":

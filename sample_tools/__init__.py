@@ -7,6 +7,7 @@ chat, or by generated examples under verification, execute for real and can fail
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 from dataclasses import dataclass
@@ -42,6 +43,15 @@ class Toolset:
         """Tools that destroy data; chat asks before running them."""
         return frozenset(getattr(self.stubs, "DESTRUCTIVE", ()))
 
+    @property
+    def phrasebook(self):
+        """The toolset's `Phrasebook` subclass for the offline generator, or None."""
+        try:
+            module = importlib.import_module(f"sample_tools.{self.name}.phrases")
+        except ModuleNotFoundError:
+            return None
+        return getattr(module, "PHRASEBOOK", None)
+
     def session(self) -> "Session":
         """A fresh, independent state of the toolset's world."""
         return Session(self)
@@ -51,11 +61,9 @@ class Session:
     """One world state; `call` runs a tool on it and returns the JSON text the model sees."""
 
     def __init__(self, toolset: Toolset):
-        from workbench.schema_check import build_checker
-
         self.toolset = toolset
         self.state = toolset.stubs.make_state()
-        self._checkers = {t["function"]["name"]: build_checker(t["function"]["parameters"]) for t in toolset.tools}
+        self._checkers = _checkers(toolset)
 
     def call(self, name: str, arguments: dict | str) -> str:
         """Run one call. Errors come back as `{"error": ...}` the way a real API would answer."""
@@ -83,6 +91,14 @@ class Session:
             return isinstance(json.loads(result), dict) and "error" in json.loads(result)
         except json.JSONDecodeError:
             return False
+
+
+@functools.cache
+def _checkers(toolset: Toolset) -> dict:
+    """Compiled argument checkers, once per toolset (the generator opens a session per example)."""
+    from workbench.schema_check import build_checker
+
+    return {t["function"]["name"]: build_checker(t["function"]["parameters"]) for t in toolset.tools}
 
 
 def get_toolset(name: str) -> Toolset:

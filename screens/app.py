@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.signal import Signal
 
+from screens.chat import ChatScreen
 from screens.eval import EvalScreen
 from screens.examples import ExamplesScreen
 from screens.help import HelpScreen
@@ -37,13 +38,15 @@ COMPACT_AFTER_S = 2.0  # fold the journal into examples.jsonl this long after th
 class WorkbenchApp(App):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute, so subclasses elsewhere find it
     TITLE = "Workbench"
-    MODES = {"tools": ToolsScreen, "examples": ExamplesScreen, "train": TrainScreen, "eval": EvalScreen}
+    MODES = {"tools": ToolsScreen, "examples": ExamplesScreen, "train": TrainScreen, "eval": EvalScreen,
+             "chat": ChatScreen}
     DEFAULT_MODE = "examples"
     BINDINGS = [
         Binding("1", "switch_mode('tools')", "Tools"),
         Binding("2", "switch_mode('examples')", "Examples"),
         Binding("3", "switch_mode('train')", "Train"),
         Binding("4", "switch_mode('eval')", "Eval"),
+        Binding("5", "switch_mode('chat')", "Chat"),
         Binding("question_mark", "help", "Help"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
@@ -184,6 +187,7 @@ class WorkbenchApp(App):
         yield SystemCommand("Examples", "Curate examples (2)", lambda: self.switch_mode("examples"))
         yield SystemCommand("Train", "Train and watch runs (3)", lambda: self.switch_mode("train"))
         yield SystemCommand("Eval", "Evaluations and failures (4)", lambda: self.switch_mode("eval"))
+        yield SystemCommand("Chat", "Chat with a model, inspect its tool calls (5)", lambda: self.switch_mode("chat"))
         # Every binding of the current screen is a command too, so nothing is keyboard-only.
         for binding in getattr(screen, "BINDINGS", []):
             if isinstance(binding, Binding) and binding.description:

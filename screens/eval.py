@@ -38,6 +38,7 @@ class EvalScreen(Screen):
         Binding("e", "run_eval", "Evaluate"),
         Binding("g", "goto_example", "Go to example"),
         Binding("a", "add_example", "Add as example"),
+        Binding("c", "toggle_constrained", "Constrained"),
         Binding("R", "reload", "Reload", show=False),
     ]
 
@@ -45,6 +46,7 @@ class EvalScreen(Screen):
         super().__init__(**kwargs)
         self.evals: list[dict] = []
         self.current: dict | None = None
+        self.constrained = False  # off: JSON validity measures the model; on: decoding guarantees it
         self.failures: list[dict] = []
         self.case: dict | None = None
 
@@ -190,20 +192,25 @@ class EvalScreen(Screen):
 
     # ------------------------------------------------------------ actions
 
+    def action_toggle_constrained(self) -> None:
+        self.constrained = not self.constrained
+        self.notify(f"Constrained decoding {'on' if self.constrained else 'off'} for the next evaluations.")
+
     def action_run_eval(self) -> None:
         def done(ref: str | None) -> None:
             if ref:
-                self.notify(f"Evaluating {ref} on the val split…")
-                self.run_eval(ref)
+                how = " (constrained)" if self.constrained else ""
+                self.notify(f"Evaluating {ref} on the val split{how}…")
+                self.run_eval(ref, self.constrained)
 
         self.app.push_screen(PromptDialog("Evaluate which model? base, or a run id:", "base"), done)
 
     @work(thread=True, exclusive=True, group="eval", exit_on_error=False, description="evaluating")
-    def run_eval(self, ref: str) -> None:
+    def run_eval(self, ref: str, constrained: bool = False) -> None:
         from workbench.evaluate.model_eval import EvalError, evaluate
 
         try:
-            evaluate(self.app.project, ref, "val",
+            evaluate(self.app.project, ref, "val", constrained=constrained,
                      progress=lambda i, n: self.app.call_from_thread(self.notify, f"{i}/{n} cases", timeout=2))
         except EvalError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=10)

@@ -7,19 +7,21 @@ from pathlib import Path
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Input, ProgressBar, Static
 
 from screens.dialogs import (
     ConfirmDialog,
     CoverageDialog,
     ExampleEditor,
     ExportDialog,
+    GenerateDialog,
     NewExampleDialog,
     PromptDialog,
     PromptPreview,
 )
+from screens.messages import GenerateDone, GenerateProgress
 from screens.widgets import ConversationView, ExampleTable, WorkbenchHeader
 from workbench.examples import Example
 from workbench.summary import Filter, Summary, apply_filter, parse_filter, summarize
@@ -39,6 +41,7 @@ class ExamplesScreen(Screen):
         Binding("R", "bulk('rejected')", "Reject shown", show=False),
         Binding("slash", "focus_filter", "Filter"),
         Binding("c", "coverage", "Coverage"),
+        Binding("ctrl+g", "generate", "Generate"),
         Binding("x", "export", "Split+export"),
         Binding("i", "import_examples", "Import", show=False),
         Binding("v", "preview", "Prompt", show=False),
@@ -57,11 +60,15 @@ class ExamplesScreen(Screen):
     def compose(self) -> ComposeResult:
         yield WorkbenchHeader()
         with Vertical(id="examples-top"):
-            yield Input(placeholder="/ filter: words  status:pending  tool:create_task  cat:clarify  invalid",
+            yield Input(placeholder="/ filter: words  status:pending  tool:create_task  cat:clarify  src:offline  "
+                                    "verify:failed  invalid",
                         id="filter", compact=True)
             yield Static("loading examples…", id="count")
             yield ExampleTable(id="table")
         yield ConversationView(id="detail")
+        with Horizontal(id="gen-progress"):
+            yield Static("", id="gen-label")
+            yield ProgressBar(id="gen-bar", show_eta=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -361,3 +368,60 @@ class ExamplesScreen(Screen):
         for p in problems[:3]:
             self.notify(p, severity="warning")
         self.notify(f"Imported {len(ids)} examples as pending.")
+
+    # ------------------------------------------------------------ generation
+
+    def action_generate(self) -> None:
+        if not self._writable():
+            return
+        if any(w.group == "generate" and w.is_running for w in self.workers):
+            self.notify("A generation is already running.", severity="warning")
+            return
+        teacher = self.app.project.settings.teacher
+        note = f"{teacher.model} at {teacher.base_url or '$OPENAI_BASE_URL'}" if teacher.model else \
+            "not configured ([teacher] in workbench.toml)"
+        names = [t["function"]["name"] for t in self.app.tools if isinstance(t, dict) and "function" in t]
+
+        def done(spec) -> None:
+            if spec is not None:
+                self.query_one("#gen-progress").display = True
+                self.query_one("#gen-label", Static).update(f"generating {spec.n} ({spec.source})")
+                self.query_one("#gen-bar", ProgressBar).update(total=spec.n, progress=0)
+                self.generate(spec, list(self.store.examples))
+
+        self.app.push_screen(GenerateDialog(names, note), done)
+
+    @work(thread=True, exclusive=True, group="generate", exit_on_error=False, description="generating")
+    def generate(self, spec, existing: list[Example]) -> None:
+        from workbench.generate import generate
+
+        def progress(phase: str, done: int, total: int) -> None:
+            self.post_message(GenerateProgress(phase, done, total))
+
+        try:
+            result = generate(self.app.project, spec, progress, tools=self.app.tools, existing=existing)
+        except Exception as exc:  # noqa: BLE001 - a teacher or schema problem is reported, never a crash
+            self.post_message(GenerateDone(error=str(exc)))
+            return
+        self.post_message(GenerateDone(result))
+
+    def on_generate_progress(self, message: GenerateProgress) -> None:
+        self.query_one("#gen-label", Static).update(f"{message.phase} {message.done}/{message.total}")
+        self.query_one("#gen-bar", ProgressBar).update(total=message.total, progress=message.done)
+
+    def on_generate_done(self, message: GenerateDone) -> None:
+        self.query_one("#gen-progress").display = False
+        if message.error:
+            self.notify(f"Generation failed: {message.error}", severity="error", timeout=10)
+            return
+        result = message.result
+        if not result.examples:
+            self.notify("Nothing was generated. " + " ".join(result.notes[:2]), severity="warning", timeout=10)
+            return
+        self.store.put_many(result.examples)
+        self.app.changed([e.id for e in result.examples])
+        source = result.examples[0].meta.get("source", "")
+        self.query_one("#filter", Input).value = f"src:{source} status:pending"
+        self.notify(result.summary().replace("\n", " · "), timeout=10)
+        for note in result.notes[:3]:
+            self.notify(note, severity="warning")

@@ -62,3 +62,39 @@ class RunProgress(Message):
     status: dict
     log: str
     reset: bool = False  # the entries are the run's whole history (a newly watched run)
+
+
+@dataclass
+class GenerateProgress(Message):
+    """A generation worker's progress: phase is "generate" or "verify"."""
+
+    phase: str
+    done: int
+    total: int
+
+
+@dataclass
+class GenerateDone(Message):
+    """A generation finished; `result` is a workbench.generate.GenerationResult, or `error` says why not."""
+
+    result: object = None
+    error: str = ""
+
+
+@dataclass
+class ChatToken(Message):
+    """A piece of a streamed answer for one chat pane."""
+
+    pane: str
+    text: str
+
+
+@dataclass
+class ChatAnswer(Message):
+    """A chat pane's answer is complete (`raw` is the whole text), or failed with `error`."""
+
+    pane: str
+    raw: str = ""
+    error: str = ""
+    seconds: float = 0.0
+    tokens: int = 0

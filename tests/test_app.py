@@ -4,10 +4,10 @@ import json
 import subprocess
 
 import pytest
-from textual.widgets import Input, Select, TextArea
+from textual.widgets import Input, Select, SelectionList, TextArea
 
 from screens.app import WorkbenchApp
-from screens.dialogs import ExampleEditor, ExportDialog, MigrateDialog, NewExampleDialog
+from screens.dialogs import ExampleEditor, ExportDialog, GenerateDialog, MigrateDialog, NewExampleDialog
 from screens.widgets import ExampleTable
 from tests.app_helpers import make_project, settle
 from workbench.examples import ExampleFile
@@ -321,3 +321,36 @@ async def test_tools_editor_undo(project):
         await pilot.pause()
         assert app.screen.working[0]["function"]["name"] == "create_task"
         assert not app.dirty
+
+
+async def test_generate_panel_adds_verified_examples_as_pending(project):
+    app = WorkbenchApp(project)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, GenerateDialog)
+        dialog.query_one("#gen-n", Input).value = "40"
+        dialog.query_one("#mix-parallel", Input).value = "0"
+        dialog.query_one("#gen-tools", SelectionList).deselect("delete_task")
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        await pilot.pause(0.1)
+        added = [e for e in app.store.examples if e.meta.get("source") == "offline"]
+        assert len(added) == 40 and {e.status for e in added} == {"pending"}
+        assert not any(e.category == "parallel" for e in added)
+        assert not any("delete_task" in e.called_tools() for e in added)
+        assert app.screen.query_one("#filter", Input).value == "src:offline status:pending"
+        assert len(app.screen.query_one(ExampleTable).rows) == 40
+        # a bad count is refused in the dialog, naming the field
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        app.screen.query_one("#gen-n", Input).value = "0"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, GenerateDialog)
+        assert "n:" in str(app.screen.query_one("#gen-error").render())
+        await pilot.press("escape")
+    on_disk = [e for e in Project.open(project.root).load_examples().examples if e.meta.get("source") == "offline"]
+    assert len(on_disk) == 40

@@ -71,8 +71,11 @@ def test_demo_project_is_created_once_with_seed(tmp_path):
     assert p.settings.today == "2026-03-02" and "{today}" in p.settings.system_prompt
     assert "2026-03-02" in p.system_prompt()
     ef = p.load_examples()
-    assert len(ef.examples) >= 60 and all(e.status == "accepted" for e in ef.examples)
-    cats = {e.category for e in ef.examples}
+    seed = [e for e in ef.examples if e.meta["source"] == "seed"]
+    generated = [e for e in ef.examples if e.meta["source"] == "offline"]
+    assert len(seed) == 66 and all(e.status == "accepted" for e in seed)
+    assert len(generated) == 60 and all(e.status == "pending" for e in generated)
+    cats = {e.category for e in seed}
     assert cats == {"single", "parallel", "multi_step", "error_recovery", "clarify", "no_tool"}
     ef.examples[0].set_status("rejected")
     ef.save()

@@ -76,3 +76,13 @@ def test_train_screen_empty(snap_compare, app, size):
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_eval_screen_empty(snap_compare, app, size):
     assert snap_compare(app, terminal_size=size, run_before=_run("4"))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_chat_screen_empty(snap_compare, app, size):
+    assert snap_compare(app, terminal_size=size, run_before=_run("5"))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_generate_dialog(snap_compare, app, size):
+    assert snap_compare(app, terminal_size=size, run_before=_run("ctrl+g"))

@@ -93,7 +93,7 @@ def test_trained_labels_are_exactly_the_assistant_turns(model_cache):
         assert trained == rendered.trained_text(), ex.id
 
 
-def test_detached_run_stop_resume_kill_resume_finish(tmp_path, model_cache):
+def test_detached_run_stop_resume_kill_resume_finish(tmp_path, model_cache, capsys):
     project = small_project(tmp_path / "p")
     config = make_config("cpu-quick", {"max_steps": 6, "batch_size": 2, "save_every": 1, "eval_every": 3,
                                        "save_total_limit": 3, "epochs": 10, "eval_sample": 2})
@@ -143,6 +143,22 @@ def test_detached_run_stop_resume_kill_resume_finish(tmp_path, model_cache):
     assert not torch.allclose(before, after)
     assert "generation" in (run.adapter_dir / "chat_template.jinja").read_text()
     assert [r.id for r in list_runs(project.runs_dir)] == [run.id]
+
+    # Export: the merged model computes what base + adapter computes, and the vLLM command is printed.
+    from transformers import AutoModelForCausalLM
+
+    from workbench.cli import main
+
+    merged_dir = tmp_path / "merged"
+    assert main(["export-model", run.id, str(project.root), "--out", str(merged_dir)]) == 0
+    printed = capsys.readouterr().out
+    for flag in ("vllm serve", "--enable-lora", "--enable-auto-tool-choice", "--tool-call-parser hermes",
+                 "--chat-template"):
+        assert flag in printed
+    merged = AutoModelForCausalLM.from_pretrained(str(merged_dir))
+    with torch.no_grad():
+        assert torch.allclose(merged(ids).logits, after, atol=1e-3)
+    assert main(["export-model", run.id, str(project.root), "--out", str(merged_dir)]) == 2  # never overwrites
 
 
 def test_bad_configs_fail_before_starting_and_say_why(tmp_path):

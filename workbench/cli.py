@@ -8,6 +8,10 @@
     workbench runs [DIR]                 list training runs and their state
     workbench stop RUN [DIR] / workbench resume RUN [DIR]
     workbench score --gold GOLD.jsonl --pred PRED.jsonl [--json OUT]
+    workbench generate [DIR] [--n N] [--mix CAT=SHARE,...] [--tools A,B] [--seed S] [--source offline|teacher]
+                         [--semantic] [--accept] [--out FILE]
+    workbench serve [DIR] --model base|RUN_ID [--host 127.0.0.1] [--port 8000] [--api-key KEY] [--no-constrained]
+    workbench export-model RUN [DIR] --out DIR   merge an adapter into its base; print the vLLM command
     workbench eval [DIR] --model base|RUN_ID|PATH [--data val|FILE] [--json OUT] [--compare A B]
 """
 
@@ -18,7 +22,8 @@ import json
 import sys
 from pathlib import Path
 
-COMMANDS = ("init", "validate", "prepare-model", "train", "runs", "stop", "resume", "score", "eval")
+COMMANDS = ("init", "validate", "prepare-model", "generate", "serve", "export-model", "train", "runs", "stop", "resume",
+            "score", "eval")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,6 +55,20 @@ def _parser() -> argparse.ArgumentParser:
     prep.add_argument("spec", nargs="?", default="bundled:smollm2-135m")
     prep.set_defaults(func=cmd_prepare_model)
 
+    gen = sub.add_parser("generate", help="generate candidate examples, verify them, add them as pending")
+    gen.add_argument("dir", type=Path, nargs="?", default=None, help="project (default: the demo project)")
+    gen.add_argument("--n", type=int, default=500, help="how many examples (default 500)")
+    gen.add_argument("--mix", help="category shares, e.g. single=40,parallel=10,no_tool=20 (default: a balanced mix)")
+    gen.add_argument("--tools", help="only these tools, comma-separated")
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--source", choices=("offline", "teacher"), default="offline")
+    gen.add_argument("--semantic", action="store_true", help="also ask the teacher to judge each example")
+    gen.add_argument("--concurrency", type=int, default=4, help="teacher requests in flight")
+    gen.add_argument("--accept", action="store_true",
+                     help="land verified examples as accepted instead of pending (skips human review)")
+    gen.add_argument("--out", type=Path, help="write a JSONL file instead of adding to the project")
+    gen.set_defaults(func=cmd_generate)
+
     tr = sub.add_parser("train", help="train a LoRA adapter on the accepted examples")
     tr.add_argument("dir", type=Path, nargs="?", default=None, help="project (default: the demo project)")
     tr.add_argument("--base", help="base model spec (default: the project's)")
@@ -74,7 +93,24 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", type=Path)
     ev.add_argument("--batch-size", type=int, default=8)
     ev.add_argument("--limit", type=int, default=0, help="only the first N cases")
+    ev.add_argument("--constrained", action="store_true", help="decode under the tool-call grammar (valid JSON always)")
     ev.set_defaults(func=cmd_eval)
+
+    sv = sub.add_parser("serve", help="serve a model over the OpenAI chat-completions API")
+    sv.add_argument("dir", type=Path, nargs="?", default=None)
+    sv.add_argument("--model", default="base", help="base, or a run id (default: base)")
+    sv.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    sv.add_argument("--port", type=int, default=8000)
+    sv.add_argument("--api-key", help="require this bearer key (default: $WORKBENCH_API_KEY, or none)")
+    sv.add_argument("--no-constrained", action="store_true",
+                    help="with tool_choice auto, decode freely instead of under the tool grammar")
+    sv.set_defaults(func=cmd_serve)
+
+    ex = sub.add_parser("export-model", help="merge a run's adapter into its base; print the vLLM command")
+    ex.add_argument("run")
+    ex.add_argument("dir", type=Path, nargs="?", default=None)
+    ex.add_argument("--out", type=Path, required=True, help="directory for the merged model")
+    ex.set_defaults(func=cmd_export_model)
 
     runs = sub.add_parser("runs", help="list training runs")
     runs.add_argument("dir", type=Path, nargs="?", default=None)
@@ -167,6 +203,80 @@ def _project(path: Path | None):
     from workbench.project import Project, ensure_demo_project
 
     return Project.open(path) if path is not None else ensure_demo_project()
+
+
+def cmd_generate(args) -> int:
+    from pydantic import ValidationError
+
+    from workbench.examples import serialize_entries
+    from workbench.fileio import atomic_write_bytes
+    from workbench.generate import GenerateSpec, generate, parse_mix
+    from workbench.generate.teacher import TeacherError
+    from workbench.lock import ProjectLock
+    from workbench.project import ProjectError
+    from workbench.store import ExampleStore
+
+    try:
+        project = _project(args.dir)
+        fields = dict(n=args.n, seed=args.seed, source=args.source, semantic_check=args.semantic,
+                      concurrency=args.concurrency)
+        if args.mix:
+            fields["mix"] = parse_mix(args.mix)
+        if args.tools:
+            fields["tools"] = [t.strip() for t in args.tools.split(",") if t.strip()]
+        spec = GenerateSpec(**fields)
+    except ProjectError as exc:
+        return _fail(str(exc))
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        return _fail(f"--{'.'.join(str(x) for x in err['loc'])}: {err['msg']}")
+    except ValueError as exc:
+        return _fail(f"--mix: {exc}")
+    lock = None
+    if args.out is None:
+        lock = ProjectLock(project.root)
+        if not lock.acquire():
+            return _fail(f"{project.root} is open in another process ({lock.owner.describe()}); "
+                         "use the app's Generate panel, or --out FILE")
+    try:
+        try:
+            result = generate(project, spec, progress=_progress_printer())
+        except (TeacherError, ValueError) as exc:
+            return _fail(str(exc))
+        if args.accept:
+            for ex in result.accepted:
+                ex.meta["status"] = "accepted"
+        if args.out is not None:
+            atomic_write_bytes(args.out, serialize_entries(result.examples))
+            where = str(args.out)
+        else:
+            store = ExampleStore.open(project.examples_path)
+            store.put_many(result.examples)
+            store.compact()
+            where = str(project.examples_path)
+    finally:
+        if lock is not None:
+            lock.release()
+    print(result.summary(), file=sys.stderr)
+    for note in result.notes:
+        print(f"  note: {note}", file=sys.stderr)
+    print(f"wrote {len(result.examples)} examples to {where}")
+    return 0
+
+
+def _progress_printer():
+    """A one-line progress display on a terminal; silent when stderr is a pipe or file."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(phase: str, done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        print(f"\r{phase:9} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end="", file=sys.stderr)
+        if done >= total:
+            print(file=sys.stderr)
+
+    return show
 
 
 def _parse_sets(items: list[str]) -> dict:
@@ -309,6 +419,52 @@ def cmd_score(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    import os
+
+    from workbench.assistant import Assistant
+    from workbench.models import ModelError
+    from workbench.project import ProjectError
+    from workbench.serve import serve
+
+    try:
+        project = _project(args.dir)
+        assistant = Assistant(args.model, project, constrained=not args.no_constrained)
+    except (ProjectError, ModelError, OSError) as exc:
+        return _fail(str(exc))
+    api_key = args.api_key or os.environ.get("WORKBENCH_API_KEY") or None
+    if args.host not in ("127.0.0.1", "localhost", "::1") and api_key is None:
+        print(f"warning: serving on {args.host} without an API key: anyone who can reach it can use it",
+              file=sys.stderr)
+    model_id = assistant.name
+    print(f"serving {model_id} on http://{args.host}:{args.port}/v1 "
+          f"(constrained tool calls: {'on' if assistant.constrained else 'for none/required/named only'})",
+          file=sys.stderr)
+    serve(assistant, model_id, args.host, args.port, api_key, aliases=(args.model,))
+    return 0
+
+
+def cmd_export_model(args) -> int:
+    from workbench.export import ExportError, merge_adapter, vllm_command
+    from workbench.inference import resolve_model_ref
+    from workbench.models import ModelError, resolve
+    from workbench.project import ProjectError
+
+    try:
+        project = _project(args.dir)
+        base, adapter = resolve_model_ref(args.run, project.runs_dir, project.settings.base_model)
+        if adapter is None:
+            return _fail(f"{args.run}: no run or adapter with that name in {project.runs_dir}")
+        out = merge_adapter(base, adapter, args.out)
+        base_path = resolve(base)
+    except (ProjectError, ModelError, ExportError, OSError) as exc:
+        return _fail(str(exc))
+    print(f"merged model written to {out}")
+    print("serve it with transformers, vLLM or llama.cpp as any Hugging Face model, or serve the adapter at scale:")
+    print("  " + vllm_command(str(base_path), adapter, args.run))
+    return 0
+
+
 def cmd_eval(args) -> int:
     from workbench.evaluate.model_eval import EvalError, compare_evals, evaluate
     from workbench.evaluate.report import print_report
@@ -316,9 +472,11 @@ def cmd_eval(args) -> int:
     project = _project(args.dir)
     try:
         if args.compare:
-            result = compare_evals(project, args.compare[0], args.compare[1], args.data, args.batch_size, args.limit)
+            result = compare_evals(project, args.compare[0], args.compare[1], args.data, args.batch_size, args.limit,
+                                   constrained=args.constrained)
         else:
-            result = evaluate(project, args.model or "base", args.data, args.batch_size, args.limit)
+            result = evaluate(project, args.model or "base", args.data, args.batch_size, args.limit,
+                              constrained=args.constrained)
             print_report(result["report"], title=f"{result['model']} on {result['data']}")
             print(f"latency per example p50 {result['latency']['p50_s']:.2f}s p95 {result['latency']['p95_s']:.2f}s, "
                   f"{result['latency']['tokens_per_s']:.1f} tokens/s; saved to {result['dir']}")

@@ -180,13 +180,24 @@ def workbench_home() -> Path:
 DEMO_TODAY = "2026-03-02"  # the seed examples' relative dates ("tomorrow", "Friday") are written for this day
 
 
+DEMO_PENDING_GENERATED = 60  # offline-generated examples waiting in the demo, so there is something to curate
+
+
 def ensure_demo_project() -> Project:
-    """The demo project (Task API tools and the hand-written seed examples), created on first use."""
+    """The demo project, created on first use: Task API tools, the hand-written seed examples
+    (accepted), and offline-generated examples pending review."""
     root = workbench_home() / "demo"
     if (root / SETTINGS_FILE).exists():
         return Project.open(root)
     import sample_tools
+    from workbench.generate import GenerateSpec, generate
 
     ts = sample_tools.get_toolset("task_api")
     settings = Settings(name="demo", today=DEMO_TODAY, toolset="task_api")
-    return init_project(root, ts.tools, settings=settings, examples=ts.seed_path.read_bytes())
+    project = init_project(root, ts.tools, settings=settings, examples=ts.seed_path.read_bytes())
+    result = generate(project, GenerateSpec(n=DEMO_PENDING_GENERATED, seed=2026))
+    ef = project.load_examples()
+    for ex in result.examples:
+        ef.append(ex)
+    ef.save()
+    return project

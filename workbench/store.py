@@ -115,16 +115,16 @@ class ExampleStore:
         """Changes not yet folded into examples.jsonl (they are safe in the journal)."""
         return self.pending_ops > 0
 
-    def _append(self, op: dict) -> None:
+    def _append(self, *ops: dict) -> None:
         if self.read_only:
             raise PermissionError("the project is open read-only")
-        line = orjson.dumps(op) + b"\n"
+        data = b"".join(orjson.dumps(op) + b"\n" for op in ops)
         with self._lock:
             with open(self._journal, "ab") as f:
-                f.write(line)
+                f.write(data)
                 f.flush()
                 os.fsync(f.fileno())
-            self.pending_ops += 1
+            self.pending_ops += len(ops)
 
     def set_status(self, ids: list[str], status: str) -> None:
         op = {"op": "status", "ids": list(ids), "status": status, "ts": now_iso()}
@@ -144,6 +144,17 @@ class ExampleStore:
         self._append(op)
         apply_op(self.file, self.index, op)
         return self.index[example.id]
+
+    def put_many(self, examples: list[Example]) -> None:
+        """Add many examples with one journal write and one fsync (a generated batch)."""
+        ts = now_iso()
+        ops = []
+        for ex in examples:
+            ex.meta["updated"] = ts
+            ops.append({"op": "put", "example": ex.data})
+        self._append(*ops)
+        for op in ops:
+            apply_op(self.file, self.index, op)
 
     def compact(self) -> None:
         """Fold the journal into examples.jsonl (atomic rewrite). Safe to run in a worker thread."""

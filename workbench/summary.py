@@ -28,6 +28,8 @@ class Summary:
     warnings: int
     message: str     # first user message
     search: str      # lowercase text the filter's free words match
+    source: str = ""  # manual, seed, offline, teacher, import...
+    verified: str = ""  # generated examples: "ok" or "failed" (with the stage and reasons in the search text)
 
 
 def summarize(ex: Example, problems: list[Problem] | None) -> Summary:
@@ -35,13 +37,19 @@ def summarize(ex: Example, problems: list[Problem] | None) -> Summary:
     errors = sum(p.is_error for p in problems)
     called = ex.called_tools()
     message = ex.first_user_message()
-    search = " ".join([ex.id, message, ex.category, " ".join(called), ex.meta.get("notes", "") or ""]).lower()
+    meta = ex.meta
+    verification = meta.get("verification") if isinstance(meta.get("verification"), dict) else None
+    verified = "" if verification is None else "ok" if verification.get("ok") else "failed"
+    reasons = " ".join(str(r) for r in verification.get("reasons", [])) if verification else ""
+    search = " ".join([ex.id, message, ex.category, " ".join(called), meta.get("notes", "") or "", reasons]).lower()
+    source = meta.get("source")
     return Summary(ex.id, ex.status, ex.category, ", ".join(dict.fromkeys(called)), errors,
-                   len(problems) - errors, message, search)
+                   len(problems) - errors, message, search, source if isinstance(source, str) else "", verified)
 
 
 _ALIASES = {"s": "status", "status": "status", "t": "tool", "tool": "tool", "c": "cat", "cat": "cat",
-            "category": "cat", "v": "valid", "valid": "valid"}
+            "category": "cat", "v": "valid", "valid": "valid", "src": "source", "source": "source",
+            "verify": "verify", "verified": "verify"}
 
 
 @dataclass
@@ -50,16 +58,23 @@ class Filter:
     tool: str | None = None
     category: str | None = None
     valid: str | None = None  # yes | no | warn
+    source: str | None = None
+    verify: str | None = None  # ok | failed
     words: list[str] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not (self.status or self.tool or self.category or self.valid or self.words)
+        return not (self.status or self.tool or self.category or self.valid or self.source or self.verify
+                    or self.words)
 
     def matches(self, s: Summary) -> bool:
         if self.status and s.status != self.status:
             return False
         if self.category and s.category != self.category:
+            return False
+        if self.source and s.source != self.source:
+            return False
+        if self.verify and s.verified != self.verify:
             return False
         if self.tool:
             if self.tool == "none":
@@ -77,7 +92,8 @@ class Filter:
 
     def narrows(self, other: "Filter") -> bool:
         """True when everything this filter keeps, `other` kept too (typing more of a word)."""
-        if (self.status, self.tool, self.category, self.valid) != (other.status, other.tool, other.category, other.valid):
+        if (self.status, self.tool, self.category, self.valid, self.source, self.verify) != (
+                other.status, other.tool, other.category, other.valid, other.source, other.verify):
             return False
         return len(self.words) >= len(other.words) and all(o in n for o, n in zip(other.words, self.words))
 
@@ -95,6 +111,10 @@ def parse_filter(query: str) -> Filter:
                 f.tool = value
             elif field_name == "cat":
                 f.category = value
+            elif field_name == "source":
+                f.source = value
+            elif field_name == "verify":
+                f.verify = {"no": "failed", "fail": "failed", "false": "failed", "yes": "ok", "true": "ok"}.get(value, value)
             else:
                 f.valid = {"true": "yes", "ok": "yes", "false": "no", "error": "no", "errors": "no"}.get(value, value)
         elif term.lower() == "invalid":
@@ -112,6 +132,10 @@ def apply_filter(summaries: list[Summary], query: str | Filter) -> list[Summary]
         rows = [s for s in rows if s.status == f.status]
     if f.category:
         rows = [s for s in rows if s.category == f.category]
+    if f.source:
+        rows = [s for s in rows if s.source == f.source]
+    if f.verify:
+        rows = [s for s in rows if s.verified == f.verify]
     if f.tool == "none":
         rows = [s for s in rows if not s.tools]
     elif f.tool:

@@ -2,6 +2,7 @@ from screens.dialogs.confirm import ConfirmDialog
 from screens.dialogs.coverage import CoverageDialog
 from screens.dialogs.example_editor import ExampleEditor
 from screens.dialogs.export import ExportDialog
+from screens.dialogs.generate import GenerateDialog
 from screens.dialogs.migrate import MigrateDialog
 from screens.dialogs.new_example import NewExampleDialog
 from screens.dialogs.param import ParamDialog
@@ -9,5 +10,5 @@ from screens.dialogs.prompt import PromptDialog
 from screens.dialogs.prompt_preview import PromptPreview
 from screens.dialogs.train_config import TrainDialog
 
-__all__ = ["ConfirmDialog", "CoverageDialog", "ExampleEditor", "ExportDialog", "MigrateDialog", "NewExampleDialog",
-           "ParamDialog", "PromptDialog", "PromptPreview", "TrainDialog"]
+__all__ = ["ConfirmDialog", "CoverageDialog", "ExampleEditor", "ExportDialog", "GenerateDialog", "MigrateDialog",
+           "NewExampleDialog", "ParamDialog", "PromptDialog", "PromptPreview", "TrainDialog"]

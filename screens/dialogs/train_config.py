@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
+from screens.dialogs.form import FormDialog
 from workbench.train.config import PRESETS, ConfigError, TrainConfig, make_config
 
 FIELDS = [
@@ -17,9 +16,7 @@ FIELDS = [
 ]
 
 
-class TrainDialog(ModalScreen[TrainConfig | None]):
-    BINDINGS = [Binding("ctrl+s", "start", "Start", priority=True), Binding("escape", "cancel", "Cancel")]
-
+class TrainDialog(FormDialog[TrainConfig]):
     def __init__(self, base_model: str, dataset_note: str):
         super().__init__()
         self.base_model, self.dataset_note = base_model, dataset_note
@@ -51,24 +48,10 @@ class TrainDialog(ModalScreen[TrainConfig | None]):
         if event.select.id == "preset":
             self.fill(str(event.value))
 
-    def config(self) -> TrainConfig | None:
+    def result(self) -> TrainConfig | None:
         overrides = {name: self.query_one(f"#cfg-{name}", Input).value.strip() for name, _ in FIELDS}
         try:
             return make_config(str(self.query_one("#preset", Select).value), overrides, self.base_model)
         except ConfigError as exc:
             self.query_one("#cfg-error", Static).update(f"[red]{exc}[/]")
             return None
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "start":
-            self.action_start()
-        else:
-            self.dismiss(None)
-
-    def action_start(self) -> None:
-        config = self.config()
-        if config is not None:
-            self.dismiss(config)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

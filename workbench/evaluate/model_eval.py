@@ -68,8 +68,10 @@ def eval_examples(project: Project, data: str) -> tuple[list[Example], str]:
 
 
 def evaluate(project: Project, model_ref: str, data: str = "val", batch_size: int = 8, limit: int = 0,
-             progress=None, max_new_tokens: int = 256) -> dict:
-    from workbench.inference import Engine, resolve_model_ref
+             progress=None, max_new_tokens: int = 256, constrained: bool = False) -> dict:
+    """Score a model on `data`. `constrained` decodes one case at a time under the tool grammar
+    (workbench.grammar, with prefix reuse) instead of in free batches: JSON validity is then 100%."""
+    from workbench.inference import Engine, Generation, resolve_model_ref
     from workbench.models import ModelError
 
     examples, data_name = eval_examples(project, data)
@@ -81,15 +83,28 @@ def evaluate(project: Project, model_ref: str, data: str = "val", batch_size: in
     system_prompt = project.system_prompt()
     if adapter is not None and (adapter / "workbench.json").exists():
         system_prompt = json.loads((adapter / "workbench.json").read_text()).get("system_prompt", system_prompt)
+    from workbench.decode import on_torch_thread
+
     try:
-        engine = Engine(base, adapter)
+        engine = on_torch_thread(Engine, base, adapter)
     except (ModelError, OSError, ValueError) as exc:
         raise EvalError(f"cannot load {model_ref!r}: {exc}") from None
     prompts, gold = prompts_and_gold(cases, tools, system_prompt)
     outputs, latencies = [], []
     new_tokens = seconds = 0
+    if constrained:
+        batch_size = 1
+        from workbench.decode import Decoder
+        from workbench.grammar import tool_grammar
+
+        decoder = Decoder(engine.model, engine.tokenizer, engine.stop_ids)
     for b in range(0, len(prompts), batch_size):
-        gens = engine.generate(prompts[b:b + batch_size], max_new_tokens=max_new_tokens)
+        if constrained:
+            case_tools = gold[b][1]
+            text, st = decoder.generate(prompts[b], max_new_tokens, tool_grammar(case_tools) if case_tools else None)
+            gens = [Generation(text, st.new_tokens, st.seconds)]
+        else:
+            gens = on_torch_thread(engine.generate, prompts[b:b + batch_size], max_new_tokens=max_new_tokens)
         outputs.extend(g.text for g in gens)
         latencies.extend(g.seconds for g in gens)  # each case waits for its whole batch
         new_tokens += sum(g.new_tokens for g in gens)
@@ -97,6 +112,7 @@ def evaluate(project: Project, model_ref: str, data: str = "val", batch_size: in
         if progress:
             progress(len(outputs), len(prompts))
     report = score_pairs(gold, [{"raw": o} for o in outputs])
+    report["per_category"] = per_category(report["verdicts"], [c.category for c in cases])
     eval_id = _dt.datetime.now().strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
     out_dir = project.evals_dir / eval_id
     out_dir.mkdir(parents=True)
@@ -107,6 +123,7 @@ def evaluate(project: Project, model_ref: str, data: str = "val", batch_size: in
     result = {
         "id": eval_id, "dir": str(out_dir), "model": model_ref, "base_model": base,
         "adapter": str(adapter) if adapter else None, "data": data_name, "cases": len(cases),
+        "constrained": constrained,
         "latency": {"p50_s": round(statistics.median(latencies), 3) if latencies else 0.0,
                     "p95_s": round(qs[18], 3) if qs else 0.0, "batch_size": batch_size,
                     "tokens_per_s": round(new_tokens / seconds, 1) if seconds else 0.0},
@@ -114,6 +131,21 @@ def evaluate(project: Project, model_ref: str, data: str = "val", batch_size: in
     }
     atomic_write_text(out_dir / "report.json", json.dumps(result, indent=2))
     return result
+
+
+def per_category(verdicts: list[dict], categories: list[str]) -> dict:
+    """Tool selection, exact arguments and abstention for each example category."""
+    from workbench.evaluate.scorer import _rate
+
+    out = {}
+    for cat in sorted(set(categories)):
+        vs = [v for v, c in zip(verdicts, categories) if c == cat]
+        calls = [v for v in vs if v["expected_tools"]]
+        quiet = [v for v in vs if not v["expected_tools"]]
+        out[cat or "-"] = {"cases": len(vs), "tool_selection": _rate([v["tool_selection"] for v in calls]),
+                           "args_exact": _rate([v["exact"] for v in calls]),
+                           "abstention": _rate([v["abstained"] for v in quiet])}
+    return out
 
 
 COMPARE_METRICS = ("accuracy", "tool_selection", "args_exact", "args_functional", "json_validity", "abstention")
@@ -142,12 +174,13 @@ def compare_reports(a: dict, b: dict) -> list[dict]:
     return rows
 
 
-def compare_evals(project: Project, a: str, b: str, data: str = "val", batch_size: int = 8, limit: int = 0) -> dict:
+def compare_evals(project: Project, a: str, b: str, data: str = "val", batch_size: int = 8, limit: int = 0,
+                  constrained: bool = False) -> dict:
     from rich.console import Console
     from rich.table import Table
 
-    ra = evaluate(project, a, data, batch_size, limit)
-    rb = evaluate(project, b, data, batch_size, limit)
+    ra = evaluate(project, a, data, batch_size, limit, constrained=constrained)
+    rb = evaluate(project, b, data, batch_size, limit, constrained=constrained)
     rows = compare_reports(ra, rb)
     table = Table(title=f"{a} vs {b} on {ra['data']} ({ra['cases']} cases)", title_justify="left")
     for col in ("metric", a, b, "delta", "95% CI"):

@@ -1,0 +1,53 @@
+"""Exporting a run for serving elsewhere: a merged Hugging Face model, and the vLLM command line.
+
+A merged model is the base with the LoRA weights folded in: any runtime that loads
+Hugging Face models serves it. For many adapters over one base, vLLM serves the adapter
+directly with `--enable-lora`. Either way the chat template saved with it is the
+workbench's (Hermes-style `<tool_call>` blocks), so vLLM's `hermes` tool-call parser reads
+the calls.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from pathlib import Path
+
+from workbench.chat_format import WORKBENCH_CHAT_TEMPLATE
+from workbench.fileio import atomic_write_text
+
+
+class ExportError(Exception):
+    pass
+
+
+def merge_adapter(base: str, adapter: Path, out_dir: Path) -> Path:
+    """Fold the adapter into its base and save a complete model directory (safetensors)."""
+    from peft import PeftModel
+
+    from workbench.models import load_model
+
+    if out_dir.exists() and any(out_dir.iterdir()):
+        raise ExportError(f"{out_dir}: exists and is not empty")
+    model, tokenizer = load_model(base)
+    model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(str(out_dir), safe_serialization=True)
+    tokenizer.chat_template = WORKBENCH_CHAT_TEMPLATE
+    tokenizer.save_pretrained(str(out_dir))
+    meta = adapter / "workbench.json"
+    if meta.exists():
+        atomic_write_text(out_dir / "workbench.json", json.dumps({**json.loads(meta.read_text()),
+                                                                  "merged_from": str(adapter)}, indent=2))
+    return out_dir
+
+
+def vllm_command(base_path: str, adapter: Path, name: str, port: int = 8000) -> str:
+    """The command that serves this adapter with vLLM's OpenAI server and its Hermes tool parser."""
+    template = adapter / "chat_template.jinja"
+    if not template.exists():
+        atomic_write_text(template, WORKBENCH_CHAT_TEMPLATE)
+    parts = ["vllm", "serve", base_path, "--enable-lora", "--lora-modules", f"{name}={adapter}",
+             "--enable-auto-tool-choice", "--tool-call-parser", "hermes", "--chat-template", str(template),
+             "--max-lora-rank", "64", "--port", str(port)]
+    return shlex.join(parts)

@@ -1,0 +1,212 @@
+"""The offline generator: examples from the tool schemas alone, deterministic for a seed.
+
+It owns balance and coverage: tools are drawn least-used first, every optional parameter
+and enum value is pushed until it has appeared, categories get exactly the counts asked
+for (moved elsewhere only when the toolset cannot write one, and then said so). The
+toolset's `Phrasebook` owns the words; calls run on the toolset's stubs, so tool results
+are real. Near-identical requests are dropped and redrawn.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import re
+from collections import Counter
+from collections.abc import Callable
+
+from workbench.examples import Example, make_example
+from workbench.generate.phrasebook import Conversation, Phrasebook, is_error
+from workbench.generate.spec import GenerateSpec, apportion
+from workbench.generate.values import Dates, Slot
+
+MAX_TRIES = 40
+
+
+def request_key(text: str) -> str:
+    """Requests that differ only in case, punctuation or spacing are the same request."""
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+class Coverage:
+    """Counts of what has been generated, so the next draw can favour what is rare."""
+
+    def __init__(self):
+        self.tools: Counter = Counter()
+        self.params: Counter = Counter()
+        self.enums: Counter = Counter()
+
+    def add(self, tool: str, args: dict) -> None:
+        self.tools[tool] += 1
+        for k, v in args.items():
+            self.params[(tool, k)] += 1
+            if isinstance(v, str):
+                self.enums[(tool, k, v)] += 1
+
+
+class OfflineGenerator:
+    def __init__(self, tools: list[dict], today: str | dt.date, toolset=None, phrasebook: Phrasebook | None = None,
+                 tool_names: list[str] | None = None):
+        self.all_tools = tools
+        self.dates = Dates(dt.date.fromisoformat(today) if isinstance(today, str) else today)
+        self.toolset = toolset
+        pb_cls = getattr(toolset, "phrasebook", None) if toolset else None
+        self.pb = phrasebook or (pb_cls or Phrasebook)(tools, self.dates)
+        names = [t["function"]["name"] for t in tools]
+        if tool_names:
+            unknown = sorted(set(tool_names) - set(names))
+            if unknown:
+                raise ValueError(f"unknown tool(s) {', '.join(unknown)}; the project has {', '.join(names)}")
+        self.names = tool_names or names
+        self.cov = Coverage()
+        self.notes: list[str] = []
+
+    # -- drawing one call
+    def draw_call(self, rng: random.Random, tool: str | None = None) -> tuple[str, dict[str, Slot]]:
+        if tool is None:
+            low = min(self.cov.tools[n] for n in self.names)
+            tool = rng.choice([n for n in self.names if self.cov.tools[n] == low])
+        params = self.pb.tools[tool].get("parameters", {})
+        props = params.get("properties", {})
+        required = list(params.get("required") or [])
+        optional = [p for p in props if p not in required]
+        chosen = [p for p in optional if rng.random() < 0.35]
+        if optional and rng.random() < 0.5:  # push the least-seen optional parameter
+            rare = min(optional, key=lambda p: (self.cov.params[(tool, p)], rng.random()))
+            if rare not in chosen:
+                chosen.append(rare)
+        while len(chosen) < min(self.pb.min_optional(tool), len(optional)):
+            chosen.append(rng.choice([p for p in optional if p not in chosen]))
+        slots = {}
+        for p in required + [p for p in optional if p in chosen]:
+            schema = props[p]
+            if "enum" in schema and rng.random() < 0.7:  # the least-seen enum value
+                v = min(schema["enum"], key=lambda e: (self.cov.enums[(tool, p, e)], rng.random()))
+                slots[p] = self.pb.value(tool, p, {**schema, "enum": [v]}, rng)
+            else:
+                slots[p] = self.pb.value(tool, p, schema, rng)
+        return tool, slots
+
+    # -- one example per category
+    def _session(self):
+        return self.toolset.session() if self.toolset is not None else None
+
+    def single(self, rng: random.Random) -> list[dict] | None:
+        tool, slots = self.draw_call(rng)
+        args = {k: s.value for k, s in slots.items()}
+        conv = Conversation(self._session())
+        conv.user(self.pb.request(tool, slots, rng))
+        results = conv.call([(tool, args)])
+        if results:
+            if is_error(results[0]):
+                return None
+            conv.say(self.pb.answer(tool, args, results[0]))
+        self.cov.add(tool, args)
+        return conv.messages
+
+    def parallel(self, rng: random.Random) -> list[dict] | None:
+        draws = [self.draw_call(rng) for _ in range(2)]
+        if rng.random() < 0.3:  # the same tool twice is the commonest parallel request
+            draws[1] = self.draw_call(rng, draws[0][0])
+        calls = [(t, {k: s.value for k, s in slots.items()}) for t, slots in draws]
+        if calls[0] == calls[1]:
+            return None
+        conv = Conversation(self._session())
+        conv.user(self.pb.parallel_request(draws, rng))
+        results = conv.call(calls)
+        if any(is_error(r) for r in results):
+            return None
+        if results:
+            conv.say(self.pb.answer_many(calls, results))
+        for t, a in calls:
+            self.cov.add(t, a)
+        return conv.messages
+
+    def scenario(self, rng: random.Random, kind: str) -> list[dict] | None:
+        conv = Conversation(self._session())
+        ok = getattr(self.pb, kind)(conv, rng, lambda tool=None: self.draw_call(rng, tool))
+        called = {c["function"]["name"] for m in conv.messages for c in m.get("tool_calls") or []}
+        if not ok or not called <= set(self.names):  # a scenario may reach for a tool that was not picked
+            return None
+        for m in conv.messages:
+            for c in m.get("tool_calls") or []:
+                self.cov.add(c["function"]["name"], json.loads(c["function"]["arguments"]))
+        return conv.messages
+
+    def clarify(self, rng: random.Random) -> list[dict] | None:
+        askable = [n for n in self.names if self.pb.tools[n].get("parameters", {}).get("required")]
+        tool = rng.choice(askable)
+        pair = self.pb.clarify(tool, rng)
+        if pair is None:
+            return None
+        conv = Conversation()
+        conv.user(pair[0])
+        conv.say(pair[1])
+        return conv.messages
+
+    def no_tool(self, rng: random.Random) -> list[dict] | None:
+        request, answer = self.pb.no_tool(rng)
+        conv = Conversation()
+        conv.user(request)
+        conv.say(answer)
+        return conv.messages
+
+    # -- the whole batch
+    def available(self) -> set[str]:
+        cats = set(self.pb.categories)
+        if self.toolset is None:
+            cats -= {"multi_step", "error_recovery"}  # they need real tool results
+        if not any((self.pb.tools[n].get("parameters", {}).get("required")) for n in self.names):
+            cats.discard("clarify")
+        return cats
+
+    def generate(self, spec: GenerateSpec, progress: Callable[[int, int], None] | None = None) -> list[Example]:
+        rng = random.Random(spec.seed)
+        counts = apportion(spec.n, spec.mix)
+        can = self.available()
+        fallback = "single"
+        for cat in list(counts):
+            if counts[cat] and cat not in can:
+                self.notes.append(f"{cat}: this toolset cannot make these offline; "
+                                  f"{counts[cat]} moved to {fallback}")
+                counts[fallback] += counts.pop(cat)
+        makers = {"single": self.single, "parallel": self.parallel, "clarify": self.clarify,
+                  "no_tool": self.no_tool,
+                  "multi_step": lambda r: self.scenario(r, "multi_step"),
+                  "error_recovery": lambda r: self.scenario(r, "error_recovery")}
+        # Interleave categories so that coverage pressure is shared across all of them.
+        order = [cat for cat, k in counts.items() for _ in range(k)]
+        rng.shuffle(order)
+        seen: set[str] = set()
+        out: list[Example] = []
+        short: Counter = Counter()
+        for cat in order:
+            for attempt in range(MAX_TRIES):
+                messages = makers[cat](rng)
+                if messages is None:
+                    continue
+                key = request_key(messages[0]["content"])
+                # Chit-chat and clarifying turns have small pools: once new ones are hard to find,
+                # a repeat is fine (what matters there is not calling).
+                if key in seen and not (cat in ("no_tool", "clarify") and attempt >= 10):
+                    continue
+                seen.add(key)
+                out.append(make_example(messages, self.all_tools, category=cat, source="offline"))
+                break
+            else:
+                short[cat] += 1
+            if progress:
+                progress(len(out), spec.n)
+        for cat, k in short.items():
+            self.notes.append(f"{cat}: {k} fewer than asked (no new distinct request after {MAX_TRIES} tries)")
+        _unique_ids(out)
+        return out
+
+
+def _unique_ids(examples: list[Example]) -> None:
+    seen: Counter = Counter()
+    for ex in examples:
+        seen[ex.id] += 1
+        if seen[ex.id] > 1:
+            ex.meta["id"] = f"{ex.id}-{seen[ex.id]}"

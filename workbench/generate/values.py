@@ -1,0 +1,156 @@
+"""Argument values with the words a user would say for them.
+
+A `Slot` pairs the value that goes into the call with the text that appears in the
+request ("2026-03-06" said as "Friday"). Dates are phrased relative to the project's
+`today`, the same day the system prompt names, so the model learns to resolve them.
+Generic pools cover parameters by name and format when no phrasebook knows better.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from typing import Any
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+
+@dataclass(frozen=True)
+class Slot:
+    value: Any
+    text: str
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 11 <= n % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def month_day(d: dt.date, rng: random.Random, today: dt.date) -> str:
+    """An absolute way of saying a date; the year only sometimes, as people do."""
+    m, short = MONTHS[d.month - 1], MONTHS[d.month - 1][:3]
+    forms = [f"{m} {d.day}", f"{m} {ordinal(d.day)}", f"the {ordinal(d.day)} of {m}", f"{d.day} {m}",
+             f"{short} {d.day}", d.isoformat(), f"{m} {d.day} {d.year}", f"{m} {d.day}, {d.year}"]
+    if d.month == today.month:
+        forms.append(f"the {ordinal(d.day)}")
+    return rng.choice(forms)
+
+
+class Dates:
+    """Dates and their phrasings relative to `today` (weeks start on Monday)."""
+
+    def __init__(self, today: dt.date):
+        self.today = today
+
+    def weekday(self, index: int, next_week: bool = False) -> dt.date:
+        """The coming weekday (`Friday`: the next Friday after today), or that day in next week."""
+        if next_week:
+            monday = self.today + dt.timedelta(days=7 - self.today.weekday())
+            return monday + dt.timedelta(days=index)
+        ahead = (index - self.today.weekday()) % 7 or 7
+        return self.today + dt.timedelta(days=ahead)
+
+    def end_of_month(self) -> dt.date:
+        first_next = (self.today.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        return first_next - dt.timedelta(days=1)
+
+    def draw(self, rng: random.Random) -> Slot:
+        """A future date said one of the many ways people say dates."""
+        t = self.today
+        kind = rng.random()
+        if kind < 0.14:
+            return Slot(t + dt.timedelta(days=1), "tomorrow")
+        if kind < 0.18:
+            return Slot(t, "today")
+        if kind < 0.21:
+            return Slot(t + dt.timedelta(days=2), "the day after tomorrow")
+        if kind < 0.40:
+            i = rng.choice([d for d in range(7) if d != t.weekday()])
+            return Slot(self.weekday(i), rng.choice([WEEKDAYS[i], WEEKDAYS[i], f"this {WEEKDAYS[i]}"]))
+        if kind < 0.52:
+            i = rng.randrange(7)
+            return Slot(self.weekday(i, next_week=True), f"next {WEEKDAYS[i]}")
+        if kind < 0.57:
+            n = rng.randint(2, 10)
+            return Slot(t + dt.timedelta(days=n), rng.choice([f"in {n} days", f"{n} days from now"]))
+        if kind < 0.61:
+            return Slot(t + dt.timedelta(days=7), rng.choice(["a week from today", "in a week", "one week from now"]))
+        if kind < 0.65:
+            return Slot(self.end_of_month(), rng.choice(["the end of the month", "the last day of the month"]))
+        d = t + dt.timedelta(days=rng.randint(3, 120))
+        return Slot(d, month_day(d, rng, t))
+
+
+def iso(slot: Slot, shift_days: int = 0) -> Slot:
+    return Slot((slot.value + dt.timedelta(days=shift_days)).isoformat(), slot.text)
+
+
+CITIES = ["Paris", "Tokyo", "Lagos", "Lima", "Oslo", "Cairo", "Denver", "Mumbai", "Toronto", "Madrid", "Berlin",
+          "Nairobi", "Seoul", "Sydney", "Chicago", "Lisbon", "Dublin", "Hanoi", "Quito", "Reykjavik", "Boston",
+          "Austin", "Zurich", "Vienna", "Prague", "Athens", "Istanbul", "Santiago", "Bogota", "Manila", "Perth",
+          "Edinburgh", "Kyoto", "Montreal", "Seattle", "Marseille", "Porto", "Krakow", "Cape Town", "Auckland"]
+COUNTRIES = {"Paris": "France", "Tokyo": "Japan", "Lima": "Peru", "Oslo": "Norway", "Madrid": "Spain",
+             "Berlin": "Germany", "Toronto": "Canada", "Lisbon": "Portugal", "Dublin": "Ireland", "Kyoto": "Japan",
+             "Porto": "Portugal", "Krakow": "Poland", "Auckland": "New Zealand", "Perth": "Australia"}
+PEOPLE = ["alice", "bob", "carol", "dan", "erin", "farid", "grace", "hiro", "ines", "jonas", "kim", "lena", "mateo",
+          "nadia", "omar", "priya", "quinn", "rosa", "sven", "tara"]
+DOMAINS = ["example.com", "acme.io", "mail.example.org", "studio.example.net", "corp.example"]
+TOPICS = ["quarterly budget", "offsite agenda", "contract renewal", "invoice 2291", "onboarding checklist",
+          "design review", "travel receipts", "security audit", "roadmap draft", "customer feedback",
+          "hiring plan", "server migration", "press release", "lease agreement", "conference talk",
+          "team lunch", "tax forms", "warranty", "insurance claim", "project kickoff"]
+WORDS = ["alpha", "beacon", "cedar", "delta", "ember", "fjord", "granite", "harbor", "iris", "juniper", "kestrel",
+         "lumen", "meadow", "nimbus", "onyx", "prairie", "quartz", "river", "summit", "tundra"]
+
+
+def email(rng: random.Random) -> Slot:
+    addr = f"{rng.choice(PEOPLE)}@{rng.choice(DOMAINS)}"
+    return Slot(addr, addr)
+
+
+def generic_value(name: str, schema: dict, rng: random.Random, dates: Dates) -> Slot:
+    """A plausible value for any parameter, from its schema and its name."""
+    if "enum" in schema:
+        v = rng.choice(schema["enum"])
+        return Slot(v, str(v))
+    t = schema.get("type")
+    fmt = schema.get("format")
+    lname = name.lower()
+    if t in ("integer", "number"):
+        lo = int(schema.get("minimum", 1))
+        hi = int(schema.get("maximum", max(lo + 20, 10)))
+        v = rng.randint(lo, hi)
+        return Slot(v, str(v))
+    if t == "boolean":
+        v = rng.random() < 0.5
+        return Slot(v, "yes" if v else "no")
+    if t == "array":
+        items = [generic_value(name.rstrip("s"), schema.get("items") or {"type": "string"}, rng, dates)
+                 for _ in range(rng.randint(1, 2))]
+        return Slot([s.value for s in items], " and ".join(s.text for s in items))
+    if fmt == "date":
+        return iso(dates.draw(rng))
+    if fmt == "date-time":
+        s = dates.draw(rng)
+        return Slot(f"{s.value.isoformat()}T09:00:00", f"{s.text} at 9am")
+    if fmt == "email" or "email" in lname or lname in ("to", "recipient"):
+        return email(rng)
+    if any(k in lname for k in ("city", "location", "place")):
+        city = rng.choice(CITIES)
+        if city in COUNTRIES and rng.random() < 0.3:
+            city = f"{city}, {COUNTRIES[city]}"
+        return Slot(city, city)
+    if any(k in lname for k in ("query", "search", "keyword", "topic", "subject")):
+        v = rng.choice(TOPICS)
+        return Slot(v, v)
+    if lname.endswith("id"):
+        v = f"{lname[:-2].rstrip('_') or 'item'}_{rng.randint(1, 999)}"
+        return Slot(v, v)
+    if lname in ("name", "title"):
+        v = rng.choice(WORDS).capitalize() + " " + rng.choice(TOPICS)
+        return Slot(v, v)
+    v = rng.choice(TOPICS)
+    return Slot(v, v)
