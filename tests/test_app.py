@@ -1,6 +1,7 @@
 """Pilot tests of every curation and schema flow, against a real project on disk."""
 
 import json
+import os
 import subprocess
 
 import pytest
@@ -354,3 +355,36 @@ async def test_generate_panel_adds_verified_examples_as_pending(project):
         await pilot.press("escape")
     on_disk = [e for e in Project.open(project.root).load_examples().examples if e.meta.get("source") == "offline"]
     assert len(on_disk) == 40
+
+
+async def test_rejected_generated_examples_show_why(project):
+    from workbench.examples import make_example
+
+    ex = make_example([{"role": "user", "content": "Mark task_99 as done"},
+                       {"role": "assistant", "content": None, "tool_calls": [
+                           {"id": "c1", "type": "function",
+                            "function": {"name": "complete_task", "arguments": '{"task_id": "task_99"}'}}]}],
+                      None, category="single", source="teacher", status="rejected")
+    ex.meta["verification"] = {"ok": False, "checks": ["format"], "stage": "execution",
+                               "reasons": ["messages[1] complete_task: task task_99 not found"]}
+    ef = ExampleFile.load(project.examples_path)
+    ef.append(ex)
+    ef.save()
+    app = WorkbenchApp(project)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        app.screen.query_one("#filter", Input).value = "verify:failed"
+        await pilot.pause()
+        await pilot.pause()
+        assert [r.id for r in app.screen.query_one(ExampleTable).rows] == [ex.id]
+        app.screen.query_one("#filter", Input).value = "src:teacher execution"
+        await pilot.pause()
+        assert [r.id for r in app.screen.query_one(ExampleTable).rows] == [ex.id]
+        from rich.console import Console
+
+        from screens.widgets.conversation import render_conversation
+
+        console = Console(width=120, record=True, file=open(os.devnull, "w"))
+        console.print(render_conversation(app.store.index[app.screen.query_one(ExampleTable).current.id], []))
+        shown = console.export_text()
+        assert "rejected at execution" in shown and "task_99 not found" in shown

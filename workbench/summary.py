@@ -40,7 +40,8 @@ def summarize(ex: Example, problems: list[Problem] | None) -> Summary:
     meta = ex.meta
     verification = meta.get("verification") if isinstance(meta.get("verification"), dict) else None
     verified = "" if verification is None else "ok" if verification.get("ok") else "failed"
-    reasons = " ".join(str(r) for r in verification.get("reasons", [])) if verification else ""
+    reasons = " ".join([str(verification.get("stage", ""))] + [str(r) for r in verification.get("reasons", [])]) \
+        if verification else ""
     search = " ".join([ex.id, message, ex.category, " ".join(called), meta.get("notes", "") or "", reasons]).lower()
     source = meta.get("source")
     return Summary(ex.id, ex.status, ex.category, ", ".join(dict.fromkeys(called)), errors,

@@ -24,6 +24,13 @@ def render_conversation(ex: Example, problems: list[Problem]) -> RenderableType:
     parts.append(head)
     if meta.get("notes"):
         parts.append(Text(f"notes: {meta['notes']}", style="dim italic"))
+    verification = meta.get("verification")
+    if isinstance(verification, dict):  # generated examples: what verification said
+        if verification.get("ok"):
+            parts.append(Text("verified: " + ", ".join(map(str, verification.get("checks", []))), style="dim green"))
+        else:
+            parts.append(Text(f"rejected at {verification.get('stage', '?')}:", style="bold red"))
+            parts += [Text(f"  {r}", style="red") for r in verification.get("reasons", [])]
     by_path: dict[str, list[Problem]] = {}
     for p in problems:
         key = p.path.split(".function")[0] if ".tool_calls[" in p.path else p.path.split(".")[0]
