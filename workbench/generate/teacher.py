@@ -118,6 +118,7 @@ class TeacherGenerator:
         self.today = today
         self.stats = TeacherStats()
         self.max_format_retries = 2
+        self._judge_client = None
         self.client = openai.AsyncOpenAI(base_url=config.base_url, api_key=config.api_key, max_retries=max_retries,
                                          timeout=timeout)
 
@@ -192,8 +193,10 @@ class TeacherGenerator:
         import openai
 
         convo = json.dumps(example.messages, ensure_ascii=False)[:6000]
-        client = openai.OpenAI(base_url=self.config.base_url, api_key=self.config.api_key, max_retries=4)
-        resp = client.chat.completions.create(
+        if self._judge_client is None:
+            self._judge_client = openai.OpenAI(base_url=self.config.base_url, api_key=self.config.api_key,
+                                               max_retries=4)
+        resp = self._judge_client.chat.completions.create(
             model=self.config.model, temperature=0.0,
             messages=[{"role": "system", "content": "You check tool-calling training examples. Reply with JSON: "
                                                     "{\"ok\": true|false, \"reason\": \"...\"}."},
