@@ -205,3 +205,16 @@ def _listening_addresses(port: int) -> set[str]:
         if state == "0A" and int(p, 16) == port:
             out.add(".".join(str(int(addr[i:i + 2], 16)) for i in (6, 4, 2, 0)))
     return out
+
+
+def test_chat_endpoint_mode_talks_to_an_openai_compatible_server(server):
+    """RemoteAssistant (the Chat screen's endpoint model) against the real server: text, then a tool call."""
+    from workbench.assistant import RemoteAssistant
+
+    url, tools = server
+    remote = RemoteAssistant(url, MODEL, KEY, system_prompt="You manage tasks.")
+    text = "".join(remote.stream([{"role": "user", "content": "Say hi"}], max_tokens=8))
+    assert text and "<tool_call>" not in text
+    raw = "".join(remote.stream(ASK, tools, "required", max_tokens=60))
+    calls = parse(raw).tool_calls
+    assert calls and calls[0].arguments is not None and calls[0].name in {t["function"]["name"] for t in tools}
