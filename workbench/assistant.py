@@ -7,7 +7,6 @@ output is only ever parsed as JSON, never evaluated.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +37,7 @@ class Answer:
 class Assistant:
     def __init__(self, model_ref: str, project=None, constrained: bool = True, device: str | None = None,
                  dtype=None):
-        from workbench.inference import Engine, resolve_model_ref
+        from workbench.inference import Engine, adapter_system_prompt, resolve_model_ref
 
         default_base = project.settings.base_model if project is not None else "bundled:smollm2-135m"
         runs_dir = project.runs_dir if project is not None else None
@@ -47,10 +46,7 @@ class Assistant:
         self.model_ref = model_ref
         self.name = model_ref if model_ref == "base" or adapter is None else Path(adapter).parent.name \
             if Path(adapter).name == "adapter" else Path(adapter).name
-        self.system_prompt = project.system_prompt() if project is not None else ""
-        if adapter is not None and (Path(adapter) / "workbench.json").exists():
-            meta = json.loads((Path(adapter) / "workbench.json").read_text())
-            self.system_prompt = meta.get("system_prompt", self.system_prompt)
+        self.system_prompt = adapter_system_prompt(adapter, project.system_prompt() if project is not None else "")
         self.constrained = constrained
         self.decoder = Decoder(self.engine.model, self.engine.tokenizer, self.engine.stop_ids)
 

@@ -36,6 +36,14 @@ def resolve_model_ref(ref: str, runs_dir: Path | None = None, default_base: str 
     return ref, None
 
 
+def adapter_system_prompt(adapter: Path | None, default: str) -> str:
+    """The system prompt an adapter was trained with (saved in its workbench.json), else `default`."""
+    meta = Path(adapter) / "workbench.json" if adapter is not None else None
+    if meta is None or not meta.exists():
+        return default
+    return json.loads(meta.read_text()).get("system_prompt", default)
+
+
 class Engine:
     """A loaded model (with its adapter, if any) that generates from rendered prompts."""
 

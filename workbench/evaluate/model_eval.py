@@ -71,7 +71,7 @@ def evaluate(project: Project, model_ref: str, data: str = "val", batch_size: in
              progress=None, max_new_tokens: int = 256, constrained: bool = False) -> dict:
     """Score a model on `data`. `constrained` decodes one case at a time under the tool grammar
     (workbench.grammar, with prefix reuse) instead of in free batches: JSON validity is then 100%."""
-    from workbench.inference import Engine, Generation, resolve_model_ref
+    from workbench.inference import Engine, Generation, adapter_system_prompt, resolve_model_ref
     from workbench.models import ModelError
 
     examples, data_name = eval_examples(project, data)
@@ -80,9 +80,7 @@ def evaluate(project: Project, model_ref: str, data: str = "val", batch_size: in
         cases = cases[:limit]
     tools = project.load_tools()
     base, adapter = resolve_model_ref(model_ref, project.runs_dir, project.settings.base_model)
-    system_prompt = project.system_prompt()
-    if adapter is not None and (adapter / "workbench.json").exists():
-        system_prompt = json.loads((adapter / "workbench.json").read_text()).get("system_prompt", system_prompt)
+    system_prompt = adapter_system_prompt(adapter, project.system_prompt())
     from workbench.decode import on_torch_thread
 
     try:

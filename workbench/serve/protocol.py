@@ -6,7 +6,6 @@ OpenAI API would send (`{"error": {"message", "type", "param", "code"}}`), namin
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -122,13 +121,7 @@ def new_id() -> str:
 
 def tool_calls_payload(parsed: ParsedOutput, request_id: str) -> list[dict]:
     """OpenAI tool calls: arguments as a JSON string, ids unique within the server's answers."""
-    out = []
-    for i, c in enumerate(parsed.tool_calls):
-        args = c.arguments if c.arguments is not None else c.raw
-        out.append({"id": f"call_{request_id[-12:]}_{i}", "type": "function",
-                    "function": {"name": c.name, "arguments": args if isinstance(args, str) else
-                                 json.dumps(args, ensure_ascii=False)}})
-    return out
+    return [c.to_openai(f"call_{request_id[-12:]}_{i}") for i, c in enumerate(parsed.tool_calls)]
 
 
 def completion(request_id: str, model: str, parsed: ParsedOutput, finish: str, usage: dict) -> dict:
