@@ -239,8 +239,10 @@ def cmd_generate(args) -> int:
             return _fail(f"{project.root} is open in another process ({lock.owner.describe()}); "
                          "use the app's Generate panel, or --out FILE")
     try:
+        # The store (with any journal replayed) is what new examples are deduplicated against.
+        store = ExampleStore.open(project.examples_path, read_only=args.out is not None)
         try:
-            result = generate(project, spec, progress=_progress_printer())
+            result = generate(project, spec, progress=_progress_printer(), existing=store.examples)
         except (TeacherError, ValueError) as exc:
             return _fail(str(exc))
         if args.accept:
@@ -250,7 +252,6 @@ def cmd_generate(args) -> int:
             atomic_write_bytes(args.out, serialize_entries(result.examples))
             where = str(args.out)
         else:
-            store = ExampleStore.open(project.examples_path)
             store.put_many(result.examples)
             store.compact()
             where = str(project.examples_path)
