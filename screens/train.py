@@ -138,7 +138,9 @@ class TrainScreen(Screen):
         table = self.query_one("#runs", DataTable)
         ids = [r for r, _ in message.runs]
         for run_id, status in message.runs:
-            if run_id not in self._watch:
+            # A watched run's status comes fresher from RunProgress; the listing only
+            # fills it in when no progress has arrived yet (a run started a moment ago).
+            if run_id not in self._watch or run_id not in self.statuses:
                 self.statuses[run_id] = status
         if ids == [str(k.value) for k in table.rows]:
             for run_id in ids:  # same runs: update the cells in place, the cursor stays put
