@@ -4,8 +4,10 @@ In one run, on the same model and the same prompt (the Task API tools, the proje
 prompt, "Mark task_12 as done"):
 
 - serve: the real server on loopback, the real `openai` client, constrained decoding with
-  prefix KV reuse and forced tokens (the default);
-- serve, ablations: no prefix reuse; no grammar (free decoding, tool_choice auto);
+  prefix KV reuse, forced tokens and drafted tokens, on `LeanLlama` (the default);
+- serve with a different request each time (only the system turn is reused);
+- serve, ablations: no drafting; no prefix reuse; the transformers forward instead of
+  LeanLlama; int8 weights; no grammar (free decoding, tool_choice auto);
 - plain: `model.generate` on the rendered prompt, greedy, until `<|im_end|>`.
 
 Goals (issue 7): serve p50 of 0.5 s or less, and 3x or more faster than plain generate.
@@ -30,6 +32,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 REQUEST = [{"role": "user", "content": "Mark task_12 as done"}]
+VARIED = [[{"role": "user", "content": c}] for c in ("Mark task_7 as done", "please delete task_15",
+                                                     "I finished task_42", "Mark task_12 as done",
+                                                     "remove task_28 from my list")]
 
 
 def pct(xs: list[float]) -> dict:
@@ -49,7 +54,7 @@ def main() -> None:
     import torch
 
     from workbench.assistant import Assistant
-    from workbench.decode import on_torch_thread
+    from workbench.decode import Decoder, on_torch_thread
     from workbench.project import Project, ensure_demo_project
     from workbench.serve import BackgroundServer, build_app
 
@@ -61,12 +66,12 @@ def main() -> None:
     url = bg.start()
     client = openai.OpenAI(base_url=url, api_key="x", max_retries=0)
 
-    def timed_requests(n: int) -> tuple[list[float], str]:
+    def timed_requests(n: int, requests=(REQUEST,)) -> tuple[list[float], str]:
         out, last = [], ""
-        for _ in range(n):
+        for i in range(n):
             t = time.perf_counter()
-            r = client.chat.completions.create(model="bench", messages=REQUEST, tools=tools, tool_choice=choice,
-                                               max_tokens=96)
+            r = client.chat.completions.create(model="bench", messages=requests[i % len(requests)], tools=tools,
+                                               tool_choice=choice, max_tokens=96)
             out.append(time.perf_counter() - t)
             m = r.choices[0].message
             last = json.dumps([c.function.model_dump() for c in m.tool_calls]) if m.tool_calls else m.content
@@ -77,11 +82,28 @@ def main() -> None:
     serve_lat, answer = timed_requests(args.n)
     results["serve"] = {**pct(serve_lat), "answer": answer}
 
+    # A different request each time: the user turn is new, only the system turn is reused.
+    lat, _ = timed_requests(args.n, VARIED)
+    results["serve_varied_requests"] = pct(lat)
+
     decoder = assistant.decoder
+    decoder.drafting = False
+    lat, ans = timed_requests(max(5, args.n // 2))
+    results["serve_no_drafting"] = {**pct(lat), "same_answer": ans == answer}
+    decoder.drafting = True
     decoder.reuse_prefix = False
     lat, _ = timed_requests(max(5, args.n // 4))
     results["serve_no_prefix_reuse"] = pct(lat)
     decoder.reuse_prefix = True
+
+    # The same server on the transformers forward (DynamicCache), then on int8 weights.
+    engine = assistant.engine
+    for name, lean in (("serve_transformers_forward", None), ("serve_int8_weights", "int8")):
+        assistant.decoder = on_torch_thread(Decoder, engine.model, engine.tokenizer, engine.stop_ids, lean=lean)
+        timed_requests(2)
+        lat, ans = timed_requests(max(5, args.n // 2))
+        results[name] = {**pct(lat), "same_answer": ans == answer}
+    assistant.decoder = decoder
     assistant.constrained = False
     free_choice = "auto"
     lat = []

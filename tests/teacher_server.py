@@ -40,7 +40,7 @@ class ScriptedTeacher:
     # -- what the teacher writes
     def _examples(self, category: str, k: int) -> list[dict]:
         out = []
-        for _ in range(k):
+        for i in range(k):
             with self.lock:
                 self.counter += 1
                 n = self.counter
@@ -50,12 +50,14 @@ class ScriptedTeacher:
             elif category == "clarify":
                 msgs = [{"role": "user", "content": f"Add a task please ({n})"},
                         {"role": "assistant", "content": "What should the task be called?"}]
-            elif n % 7 == 3:  # a tool the project does not have: format must reject it
+            # Which examples are bad depends on their place in the reply, not on the order in
+            # which concurrent requests were answered: the counts stay the same every run.
+            elif i == 1:  # a tool the project does not have: format must reject it
                 msgs = [{"role": "user", "content": f"Archive task_{n}"},
                         {"role": "assistant", "content": None, "tool_calls": [
                             {"id": "call_1", "type": "function",
                              "function": {"name": "archive_task", "arguments": json.dumps({"task_id": f"task_{n}"})}}]}]
-            elif n % 7 == 5:  # valid JSON, but the stub says the task does not exist: execution must reject it
+            elif i == 3:  # valid JSON, but the stub says the task does not exist: execution must reject it
                 msgs = [{"role": "user", "content": f"Mark task_{900 + n} as done"},
                         {"role": "assistant", "content": None, "tool_calls": [
                             {"id": "call_1", "type": "function",

@@ -36,7 +36,7 @@ class Answer:
 
 class Assistant:
     def __init__(self, model_ref: str, project=None, constrained: bool = True, device: str | None = None,
-                 dtype=None):
+                 dtype=None, weights: str = "fp32"):
         from workbench.inference import Engine, adapter_system_prompt, resolve_model_ref
 
         default_base = project.settings.base_model if project is not None else "bundled:smollm2-135m"
@@ -48,7 +48,7 @@ class Assistant:
             if Path(adapter).name == "adapter" else Path(adapter).name
         self.system_prompt = adapter_system_prompt(adapter, project.system_prompt() if project is not None else "")
         self.constrained = constrained
-        self.decoder = Decoder(self.engine.model, self.engine.tokenizer, self.engine.stop_ids)
+        self.decoder = Decoder(self.engine.model, self.engine.tokenizer, self.engine.stop_ids, lean=weights)
 
     def prompt(self, messages: list[dict], tools: list[dict] | None) -> str:
         return render(messages, tools or None, system_prompt=self.system_prompt, add_generation_prompt=True).text

@@ -11,8 +11,10 @@
     workbench generate [DIR] [--n N] [--mix CAT=SHARE,...] [--tools A,B] [--seed S] [--source offline|teacher]
                          [--semantic] [--accept] [--out FILE]
     workbench serve [DIR] --model base|RUN_ID [--host 127.0.0.1] [--port 8000] [--api-key KEY] [--no-constrained]
+                    [--weights fp32|int8]
     workbench export-model RUN [DIR] --out DIR   merge an adapter into its base; print the vLLM command
     workbench eval [DIR] --model base|RUN_ID|PATH [--data val|FILE] [--json OUT] [--compare A B]
+                   [--constrained [--weights fp32|int8]]
 """
 
 from __future__ import annotations
@@ -94,6 +96,8 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--batch-size", type=int, default=8)
     ev.add_argument("--limit", type=int, default=0, help="only the first N cases")
     ev.add_argument("--constrained", action="store_true", help="decode under the tool-call grammar (valid JSON always)")
+    ev.add_argument("--weights", choices=("fp32", "int8"), default="fp32",
+                    help="with --constrained: decode on int8 weights, as `serve --weights int8` does")
     ev.set_defaults(func=cmd_eval)
 
     sv = sub.add_parser("serve", help="serve a model over the OpenAI chat-completions API")
@@ -104,6 +108,8 @@ def _parser() -> argparse.ArgumentParser:
     sv.add_argument("--api-key", help="require this bearer key (default: $WORKBENCH_API_KEY, or none)")
     sv.add_argument("--no-constrained", action="store_true",
                     help="with tool_choice auto, decode freely instead of under the tool grammar")
+    sv.add_argument("--weights", choices=("fp32", "int8"), default="fp32",
+                    help="int8: a quarter of the bytes per token on CPU, answers checked in docs/benchmarks.md")
     sv.set_defaults(func=cmd_serve)
 
     ex = sub.add_parser("export-model", help="merge a run's adapter into its base; print the vLLM command")
@@ -430,7 +436,7 @@ def cmd_serve(args) -> int:
 
     try:
         project = _project(args.dir)
-        assistant = Assistant(args.model, project, constrained=not args.no_constrained)
+        assistant = Assistant(args.model, project, constrained=not args.no_constrained, weights=args.weights)
     except (ProjectError, ModelError, OSError) as exc:
         return _fail(str(exc))
     api_key = args.api_key or os.environ.get("WORKBENCH_API_KEY") or None
@@ -477,7 +483,7 @@ def cmd_eval(args) -> int:
                                    constrained=args.constrained)
         else:
             result = evaluate(project, args.model or "base", args.data, args.batch_size, args.limit,
-                              constrained=args.constrained)
+                              constrained=args.constrained, weights=args.weights)
             print_report(result["report"], title=f"{result['model']} on {result['data']}")
             print(f"latency per example p50 {result['latency']['p50_s']:.2f}s p95 {result['latency']['p95_s']:.2f}s, "
                   f"{result['latency']['tokens_per_s']:.1f} tokens/s; saved to {result['dir']}")

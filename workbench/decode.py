@@ -15,6 +15,7 @@ instead of being decoded one by one.
 from __future__ import annotations
 
 import queue
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -28,6 +29,10 @@ import numpy as np
 # spins slows the busy one down by half: a decoding step took 109 ms on a second thread
 # after the model was loaded on the main one, and 57 ms with everything on one thread.
 _TORCH_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="torch")
+
+# The word being written (an id, a name, part of a title), looked up in the prompt to draft from.
+_WORD = re.compile(r"[\w#@.'-]{2,}$")
+DRAFT_TOKENS = 6
 
 
 def on_torch_thread(fn, *args, **kwargs):
@@ -52,6 +57,7 @@ class DecodeStats:
     reused_tokens: int = 0
     new_tokens: int = 0
     forced_tokens: int = 0
+    drafted_tokens: int = 0   # guessed from the prompt and confirmed by the model (see Decoder._draft)
     forward_passes: int = 0
     seconds: float = 0.0
     finish_reason: str = "stop"
@@ -60,14 +66,23 @@ class DecodeStats:
 class Decoder:
     """Greedy decoding for one model, one sequence at a time (a lock serialises callers)."""
 
-    def __init__(self, model, tokenizer, stop_ids: list[int], reuse_prefix: bool = True):
+    def __init__(self, model, tokenizer, stop_ids: list[int], reuse_prefix: bool = True, lean: str | None = "fp32",
+                 drafting: bool = True):
+        """`lean`: run Llama-family models on CPU through `LeanLlama` with these weights ("fp32" or
+        "int8"); None, or another architecture, uses the transformers forward. `drafting`: guess
+        tokens copied from the prompt and check them in the same pass (`_draft`)."""
+        from workbench.lean_llama import LeanLlama
+
         self.model, self.tokenizer = model, tokenizer
         self.stop_ids = set(stop_ids)
         self.reuse_prefix = reuse_prefix
+        self.drafting = drafting
         self.device = next(model.parameters()).device
         self.lock = threading.Lock()
-        self._ids: list[int] = []   # the token ids whose keys and values are in _cache
+        self._ids: list[int] = []   # the token ids whose keys and values are in the cache
         self._cache = None
+        # Built on the torch thread like every other torch op (it allocates the cache, packs weights).
+        self.lean = on_torch_thread(LeanLlama, model, lean) if lean and LeanLlama.supports(model) else None
         self._ll_tokenizer = None
 
     @property
@@ -88,32 +103,45 @@ class Decoder:
 
     # ------------------------------------------------------------------ the model
 
-    def _forward(self, ids: list[int], stats: DecodeStats):
+    def _forward(self, ids: list[int], stats: DecodeStats, keep: int = 1):
+        """Run `ids` through the model; logits after the last token (or the last `keep` tokens)."""
         import torch
         from transformers import DynamicCache
 
+        stats.forward_passes += 1
+        if self.lean is not None:
+            logits = self.lean.forward(ids, keep)
+            self._ids.extend(ids)
+            return logits
         if self._cache is None:
             self._cache = DynamicCache()
         x = torch.tensor([ids], device=self.device)
-        out = self.model(input_ids=x, past_key_values=self._cache, use_cache=True, logits_to_keep=1)
+        out = self.model(input_ids=x, past_key_values=self._cache, use_cache=True, logits_to_keep=keep)
         self._cache = out.past_key_values
         self._ids.extend(ids)
-        stats.forward_passes += 1
-        return out.logits[0, -1].float()
+        return out.logits[0, -1].float() if keep == 1 else out.logits[0].float()
+
+    def _crop(self, length: int) -> None:
+        """Forget the cached positions from `length` on."""
+        if length >= len(self._ids):
+            return
+        if self.lean is not None:
+            self.lean.crop(length)
+        elif length == 0:
+            self._cache = None
+        else:
+            self._cache.crop(length - len(self._ids))
+        del self._ids[length:]
 
     def _start(self, prompt_ids: list[int], stats: DecodeStats):
         """Logits after the prompt, reusing the cached common prefix."""
         keep = 0
-        if self.reuse_prefix and self._cache is not None:
+        if self.reuse_prefix and self._ids:
             n = min(len(self._ids), len(prompt_ids) - 1)  # at least one token must run to get logits
             a, b = np.asarray(self._ids[:n]), np.asarray(prompt_ids[:n])
             diff = np.flatnonzero(a != b)
             keep = int(diff[0]) if diff.size else n
-        if keep == 0:
-            self._cache, self._ids = None, []
-        elif keep < len(self._ids):
-            self._cache.crop(keep - len(self._ids))
-            del self._ids[keep:]
+        self._crop(keep)
         stats.reused_tokens = keep
         return self._forward(prompt_ids[keep:], stats)
 
@@ -191,11 +219,77 @@ class Decoder:
                 if stop_at is not None or (matcher is not None and matcher.is_stopped()):
                     stats.finish_reason = "stop"
                     break
-                logits = self._forward(step_ids, stats)
+                budget = max_new_tokens - stats.new_tokens - 1
+                draft = self._draft(prompt, text, matcher, budget) if self.drafting else []
+                if not draft:
+                    logits = self._forward(step_ids, stats)
+                    continue
+                # Check the guesses in the same pass: keep the ones greedy decoding would have made.
+                rows = self._forward(step_ids + draft, stats, keep=len(draft) + 1)
+                accepted = self._verify(rows, draft, matcher)
+                self._crop(len(self._ids) - (len(draft) - len(accepted)))
+                logits = rows[len(accepted)]
+                if accepted:
+                    out_ids.extend(accepted)
+                    stats.new_tokens += len(accepted)
+                    stats.drafted_tokens += len(accepted)
+                    text = self.tokenizer.decode(out_ids, skip_special_tokens=False)
+                    if not text.endswith("\ufffd") and len(text) > len(emitted):
+                        yield Step(text[len(emitted):], len(accepted))
+                        emitted = text
             text = self.tokenizer.decode(out_ids, skip_special_tokens=False)
             if len(text) > len(emitted):  # whatever is still held back (forced tokens at the very end)
                 yield Step(text[len(emitted):], 0, True)
             stats.seconds = time.perf_counter() - t0
+
+    def _draft(self, prompt: str, text: str, matcher, budget: int) -> list[int]:
+        """Guess the next tokens: bytes the grammar forces, else a copy from the prompt (prompt lookup).
+
+        Arguments are mostly copied from the conversation: an id, a title, a date as written.
+        When the word being written occurs in the prompt, the text after its last occurrence
+        is the guess, cut to what the grammar allows. Wrong guesses cost a few milliseconds
+        (one pass carries them all); right ones save a pass each.
+        """
+        if budget <= 0:
+            return []
+        if matcher is not None:
+            # Bytes the grammar forces but not as whole tokens (`: "` could start ` "` or ` ""`):
+            # the model will almost surely write them as the plain tokenisation.
+            forced = matcher.compute_ff_bytes()
+            if forced:
+                ids = self.tokenizer(forced.decode("utf-8", "replace"), add_special_tokens=False)["input_ids"]
+                return ids[:min(matcher.validate_tokens(ids), budget)]
+        word = _WORD.search(text)
+        if word is None:
+            return []
+        at = prompt.lower().rfind(word.group().lower())
+        if at < 0:
+            return []
+        follow = prompt[at + len(word.group()):at + len(word.group()) + 40]
+        if not follow or follow.startswith(("<|", "\n")):
+            return []
+        ids = self.tokenizer(follow, add_special_tokens=False)["input_ids"][:min(DRAFT_TOKENS, budget)]
+        if matcher is not None:
+            ids = ids[:matcher.validate_tokens(ids)]
+        return ids
+
+    def _verify(self, rows, draft: list[int], matcher) -> list[int]:
+        """The longest prefix of `draft` that greedy decoding (under the grammar) agrees with.
+
+        `rows[j]` holds the logits after the first j draft tokens; accepted tokens are consumed."""
+        import torch
+
+        accepted: list[int] = []
+        for j, token in enumerate(draft):
+            row = rows[j]
+            if matcher is not None:
+                self._mask(row, matcher)
+            if int(torch.argmax(row)) != token or token in self.stop_ids:
+                break
+            if matcher is not None and not matcher.consume_token(token):
+                raise RuntimeError(f"grammar error: {matcher.get_error()}")
+            accepted.append(token)
+        return accepted
 
     @staticmethod
     def _forced(matcher, budget: int) -> list[int]:

@@ -145,8 +145,10 @@ class TaskPhrasebook(Phrasebook):
         for p in rng.sample(list(s), len(s)):
             v = s[p]
             if p == "due_date":
+                bare = (v.text if v.text.startswith(("today", "tomorrow", "next", "this", "in ", "a week"))
+                        else f"by {v.text}" if v.text.startswith(("the end", "the last")) else f"on {v.text}")
                 clauses.append(pick(rng, [f"due {v.text}", f"by {v.text}", f"for {v.text}", f"due date {v.text}",
-                                           f"deadline {v.text}", f"it's due {v.text}"]))
+                                           f"deadline {v.text}", f"it's due {v.text}", bare, bare]))
             elif p == "priority":
                 w = pick(rng, PRIORITY_WORDS[v.value])
                 clauses.append(pick(rng, [w, w, f"make it {w}", f"mark it {w}", f"set it to {w}"]))
@@ -163,7 +165,10 @@ class TaskPhrasebook(Phrasebook):
             return _finish(rng, pick(rng, ["what's on my to-do list?", "show me my tasks", "what do I need to do?",
                                              "list my tasks", "what's left to do?", "anything on my list?",
                                              "what have I got going on?", "give me my to-do list",
-                                             "what tasks do I have?", "show my list"]), question=False)
+                                             "what tasks do I have?", "show my list", "what's on my agenda?",
+                                             "what am I supposed to be doing?", "read me my list",
+                                             "what's still open?", "how's my list looking?",
+                                             "remind me what I have to do", "what's pending?"]), question=False)
         status, prio, tag, due = (s.get(k) for k in ("status", "priority", "tag", "due_before"))
         words = []
         if status is not None and status.value != "all":
@@ -174,7 +179,8 @@ class TaskPhrasebook(Phrasebook):
         tag_after = tag is not None and rng.random() < 0.5
         if tag is not None and not tag_after:
             words.append(tag.text)
-        np = " ".join(["my"] + words + ["tasks"])
+        noun = pick(rng, ["tasks", "tasks", "tasks", "to-dos", "items", "stuff"])
+        np = " ".join(["my"] + words + [noun])
         if status is not None and status.value == "all":
             np = pick(rng, [f"all {np}, done or not", f"every one of {np}, finished ones included",
                              f"all {np} including the completed ones", f"{np}, open and done"])
@@ -183,8 +189,34 @@ class TaskPhrasebook(Phrasebook):
         if due is not None:
             np += " " + pick(rng, [f"due before {due.text}", f"that are due before {due.text}"])
         lead = pick(rng, [f"show me {np}", f"list {np}", f"what are {np}?", f"can I see {np}?", f"pull up {np}",
-                           f"give me {np}", f"display {np}", f"get {np}", f"I'd like to see {np}"])
+                           f"give me {np}", f"display {np}", f"get {np}", f"I'd like to see {np}",
+                           f"which are {np}?", f"what's in {np}?", f"let me see {np}"])
+        if rng.random() < 0.35:  # a question about the tasks rather than a command
+            q = self._list_question(status, prio, tag, due, rng)
+            if q:
+                lead = q
         return _finish(rng, lead, question=lead.endswith("?"))
+
+    def _list_question(self, status, prio, tag, due, rng) -> str | None:
+        """'Which of my tasks are high priority?' and its kin, for one or two filters."""
+        said = [x for x in (status, prio, tag, due) if x is not None]
+        if len(said) > 2:
+            return None
+        bits = []
+        if status is not None:
+            bits.append({"open": pick(rng, ["still open", "not done yet", "unfinished"]),
+                         "done": pick(rng, ["already done", "finished", "completed"]),
+                         "all": pick(rng, ["done or not", "open or finished"])}[status.value])
+        if prio is not None:
+            bits.append(pick(rng, [f"{prio.value} priority", f"marked {prio.value} priority"]))
+        if tag is not None:
+            bits.append(pick(rng, [f"tagged {tag.text}", f"under {tag.text}", f"in {tag.text}"]))
+        if due is not None:
+            bits.append(pick(rng, [f"due before {due.text}", f"due ahead of {due.text}"]))
+        cond = " and ".join(bits)
+        return pick(rng, [f"which of my tasks are {cond}?", f"anything {cond}?", f"what do I have {cond}?",
+                          f"is there anything {cond}?", f"what's {cond}?", f"do I have tasks {cond}?",
+                          f"what have I got {cond}?"])
 
     def _change_phrases(self, p, v, rng, ident):
         if p == "due_date":
@@ -329,8 +361,10 @@ class TaskPhrasebook(Phrasebook):
         return conv.call([("list_tasks", args)])
 
     def multi_step(self, conv, rng, draw_call):
+        # Shares matter: every lookup followed by an action teaches "after a list, act", and the
+        # plain question answered from one lookup is by far the commoner real request.
         kind = rng.random()
-        if kind < 0.5:  # name a task by what it is: look it up, then act on it
+        if kind < 0.25:  # name a task by what it is: look it up, then act on it
             action = pick(rng, ["complete_task", "delete_task", "update_task", "update_task"])
             tid = pick(rng, OPEN_IDS if action == "complete_task" else ALL_IDS)
             nick = pick(rng, NICKNAMES[tid])
@@ -349,7 +383,7 @@ class TaskPhrasebook(Phrasebook):
             r = conv.call([(action, args)])
             conv.say(self.answer(action, args, r[0]))
             return not is_error(r[0])
-        if kind < 0.75:  # two steps, the second using the first's result
+        if kind < 0.45:  # two steps, the second using the first's result
             t, s = draw_call("create_task")
             s.pop("priority", None)  # the second step sets it
             a = {k: v.value for k, v in s.items()}
@@ -370,7 +404,7 @@ class TaskPhrasebook(Phrasebook):
             r2 = conv.call([second])
             conv.say(self.answer_many([(t, a), second], r1 + r2))
             return not (is_error(r1[0]) or is_error(r2[0]))
-        if kind < 0.87:  # act on whatever is due by a day
+        if kind < 0.55:  # act on whatever is due by a day
             due = self.dates.draw(rng)
             before = iso(due, 1)
             verb = pick(rng, [("complete", "complete_task"), ("mark as done", "complete_task")])
@@ -386,6 +420,13 @@ class TaskPhrasebook(Phrasebook):
             rs = conv.call(calls)
             conv.say(self.answer_many(calls, rs))
             return not any(is_error(x) for x in rs)
+        if kind < 0.8:  # any list request, answered from its result
+            t, ls = draw_call("list_tasks")
+            args = {k: v.value for k, v in ls.items()}
+            conv.user(self._req_list_tasks(dict(ls), rng))
+            r = conv.call([(t, args)])
+            conv.say(self._list_answer(r[0], rng))
+            return not is_error(r[0])
         # a question answered from one lookup
         tag = pick(rng, ["work", "home", "personal", "health", "billing"])
         conv.user(_finish(rng, pick(rng, [f"how many {tag} tasks are still open?", f"do I have any {tag} tasks left?",
@@ -397,6 +438,19 @@ class TaskPhrasebook(Phrasebook):
         conv.say(f"You have {n} open {tag} task{'s' if n != 1 else ''}" +
                  (": " + ", ".join(t["title"] for t in r[0]["tasks"]) + "." if n else "."))
         return True
+
+    def _list_answer(self, result, rng) -> str:
+        tasks = result["tasks"]
+        if not tasks:
+            return pick(rng, ["No tasks match that.", "Nothing matches: your list has no such tasks.",
+                              "You don't have any tasks like that."])
+        lines = [f"{t['title']} ({t['task_id']}" + (f", due {_human(t['due_date'])}" if t.get("due_date") else "")
+                 + ")" for t in tasks[:5]]
+        more = f", and {len(tasks) - 5} more" if len(tasks) > 5 else ""
+        n = len(tasks)
+        head = pick(rng, [f"You have {n} task{'s' if n != 1 else ''}: ", f"{n} match{'es' if n != 1 else ''}: ",
+                          f"Here {'they are' if n != 1 else 'it is'}: "])
+        return head + "; ".join(lines) + more + "."
 
     def _action(self, action, tid, nick, rng):
         if action == "complete_task":

@@ -68,12 +68,15 @@ def eval_examples(project: Project, data: str) -> tuple[list[Example], str]:
 
 
 def evaluate(project: Project, model_ref: str, data: str = "val", batch_size: int = 8, limit: int = 0,
-             progress=None, max_new_tokens: int = 256, constrained: bool = False) -> dict:
+             progress=None, max_new_tokens: int = 256, constrained: bool = False, weights: str = "fp32") -> dict:
     """Score a model on `data`. `constrained` decodes one case at a time under the tool grammar
-    (workbench.grammar, with prefix reuse) instead of in free batches: JSON validity is then 100%."""
+    (workbench.grammar, with prefix reuse) instead of in free batches: JSON validity is then 100%.
+    `weights="int8"` (constrained only) decodes on int8 weights, as `workbench serve --weights int8`."""
     from workbench.inference import Engine, Generation, adapter_system_prompt, resolve_model_ref
     from workbench.models import ModelError
 
+    if weights != "fp32" and not constrained:
+        raise EvalError(f"--weights {weights} needs --constrained (batched generation runs the fp32 model)")
     examples, data_name = eval_examples(project, data)
     cases = [c for ex in examples for c in expand_turns(ex)]
     if limit:
@@ -95,7 +98,7 @@ def evaluate(project: Project, model_ref: str, data: str = "val", batch_size: in
         from workbench.decode import Decoder
         from workbench.grammar import tool_grammar
 
-        decoder = Decoder(engine.model, engine.tokenizer, engine.stop_ids)
+        decoder = Decoder(engine.model, engine.tokenizer, engine.stop_ids, lean=weights)
     for b in range(0, len(prompts), batch_size):
         if constrained:
             case_tools = gold[b][1]
@@ -121,7 +124,7 @@ def evaluate(project: Project, model_ref: str, data: str = "val", batch_size: in
     result = {
         "id": eval_id, "dir": str(out_dir), "model": model_ref, "base_model": base,
         "adapter": str(adapter) if adapter else None, "data": data_name, "cases": len(cases),
-        "constrained": constrained,
+        "constrained": constrained, "weights": weights,
         "latency": {"p50_s": round(statistics.median(latencies), 3) if latencies else 0.0,
                     "p95_s": round(qs[18], 3) if qs else 0.0, "batch_size": batch_size,
                     "tokens_per_s": round(new_tokens / seconds, 1) if seconds else 0.0},

@@ -8,10 +8,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from workbench.examples import CATEGORIES
 
-# Abstention is where small models fail (they call a tool for everything), so a quarter of
+# Abstention is where small models fail (they call a tool for everything), so about a quarter of
 # the default mix teaches not calling: clarifying questions and requests no tool serves.
-DEFAULT_MIX = {"single": 0.36, "parallel": 0.10, "multi_step": 0.16, "error_recovery": 0.08, "clarify": 0.15,
-               "no_tool": 0.15}
+DEFAULT_MIX = {"single": 0.40, "parallel": 0.08, "multi_step": 0.18, "error_recovery": 0.08, "clarify": 0.13,
+               "no_tool": 0.13}
 
 
 class GenerateSpec(BaseModel):

@@ -1,0 +1,158 @@
+"""A decode-time forward pass for Llama-family models: preallocated KV cache, optional int8 weights.
+
+`Decoder` answers one conversation at a time, a token or a few forced tokens per pass. On a
+CPU that pass is bound by reading the weights, and the transformers forward adds two costs on
+top: the KV cache grows by `torch.cat` every step (16% of a step in a profile), and a layer
+of Python per module call. `LeanLlama` runs the same modules' weights with the KV cache in
+tensors allocated once (cropping for prefix reuse is moving a length), rotary tables
+computed once, and `scaled_dot_product_attention`.
+
+`weights="int8"` keeps a copy of every linear layer (and the LM head) as int8 with one scale
+per output channel, multiplied by `torch.ops.aten._weight_int8pack_mm`: a quarter of the
+bytes per pass. Only the weights are quantised; activations stay in floating point, which is
+what keeps the answers (dynamic int8, which quantises activations too, changed them).
+
+Logits match the transformers forward (a test holds fp32 to 1e-4). Other architectures keep
+the transformers path: `LeanLlama.supports(model)` says which.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+SUPPORTED = ("llama", "mistral", "qwen2")
+
+
+def _int8(weight: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Symmetric per-output-channel int8: (int8 weight [out, in], bf16 scales [out])."""
+    w = weight.detach().float()
+    scales = (w.abs().amax(dim=1) / 127.0).clamp(min=1e-8)
+    q = (w / scales[:, None]).round().clamp(-128, 127).to(torch.int8).contiguous()
+    return q, scales.to(torch.bfloat16).contiguous()
+
+
+class LeanLlama:
+    """Forward passes over one sequence whose keys and values stay in preallocated tensors."""
+
+    @staticmethod
+    def supports(model) -> bool:
+        cfg = model.config
+        rope = (getattr(cfg, "rope_parameters", None) or {}).get("rope_type", "default")
+        return (cfg.model_type in SUPPORTED and rope == "default" and not getattr(cfg, "sliding_window", None)
+                and model.device.type == "cpu" and hasattr(model, "model") and hasattr(model.model, "layers"))
+
+    def __init__(self, model, weights: str = "fp32", capacity: int = 2048):
+        if weights not in ("fp32", "int8"):
+            raise ValueError(f"weights must be fp32 or int8, not {weights!r}")
+        cfg = model.config
+        self.model, self.weights = model, weights
+        self.layers = list(model.model.layers)
+        self.embed, self.norm, self.head = model.model.embed_tokens, model.model.norm, model.lm_head
+        self.n_heads = cfg.num_attention_heads
+        self.n_kv = cfg.num_key_value_heads
+        self.head_dim = getattr(cfg, "head_dim", None) or cfg.hidden_size // cfg.num_attention_heads
+        self.dtype = next(model.parameters()).dtype
+        self.inv_freq = model.model.rotary_emb.inv_freq.float()
+        self._packed: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
+        if weights == "int8":
+            for layer in self.layers:
+                for lin in (*self._attn(layer), *self._mlp(layer)):
+                    self._packed[id(lin)] = _int8(lin.weight)
+            self._packed[id(self.head)] = _int8(self.head.weight)
+        self.length = 0
+        self._alloc(capacity)
+
+    @staticmethod
+    def _attn(layer):
+        a = layer.self_attn
+        return a.q_proj, a.k_proj, a.v_proj, a.o_proj
+
+    @staticmethod
+    def _mlp(layer):
+        m = layer.mlp
+        return m.gate_proj, m.up_proj, m.down_proj
+
+    def _alloc(self, capacity: int) -> None:
+        shape = (len(self.layers), self.n_kv, capacity, self.head_dim)
+        k, v = torch.zeros(shape, dtype=self.dtype), torch.zeros(shape, dtype=self.dtype)
+        if getattr(self, "k", None) is not None and self.length:
+            k[:, :, :self.length] = self.k[:, :, :self.length]
+            v[:, :, :self.length] = self.v[:, :, :self.length]
+        self.k, self.v, self.capacity = k, v, capacity
+        freqs = torch.arange(capacity, dtype=torch.float)[:, None] * self.inv_freq[None]
+        emb = torch.cat((freqs, freqs), dim=-1)
+        self.cos, self.sin = emb.cos().to(self.dtype), emb.sin().to(self.dtype)
+
+    def crop(self, length: int) -> None:
+        """Forget every position from `length` on (prefix reuse)."""
+        self.length = min(self.length, length)
+
+    def _linear(self, lin, x: torch.Tensor) -> torch.Tensor:
+        packed = self._packed.get(id(lin))
+        if packed is None:
+            return F.linear(x, lin.weight, lin.bias)
+        w, scales = packed
+        # bf16 activations: the int8 kernel is vectorised for them (fp32 ones were 10x slower here).
+        y = torch.ops.aten._weight_int8pack_mm(x.reshape(-1, x.shape[-1]).to(torch.bfloat16), w, scales)
+        y = y.to(x.dtype).reshape(*x.shape[:-1], -1)
+        return y if lin.bias is None else y + lin.bias
+
+    @staticmethod
+    def _rotate(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+        half = x.shape[-1] // 2
+        return x * cos + torch.cat((-x[..., half:], x[..., :half]), dim=-1) * sin
+
+    @torch.inference_mode()
+    def forward(self, ids: list[int], keep: int = 1):
+        """Append `ids` to the sequence; the logits (fp32) after its last token, or with `keep` > 1
+        `Rows` of logits after each of its last `keep` tokens."""
+        n = len(ids)
+        start, end = self.length, self.length + n
+        if end > self.capacity:
+            self._alloc(max(end, 2 * self.capacity))
+        h = self.embed(torch.tensor([ids]))                        # [1, n, d]
+        cos, sin = self.cos[start:end][None, None], self.sin[start:end][None, None]
+        # A causal mask over the cached positions plus the new ones; one new token sees everything.
+        mask = None
+        if n > 1:
+            mask = torch.ones(n, end, dtype=torch.bool).tril(diagonal=start)
+        for i, layer in enumerate(self.layers):
+            a = layer.self_attn
+            x = layer.input_layernorm(h)
+            q = self._linear(a.q_proj, x).view(1, n, self.n_heads, self.head_dim).transpose(1, 2)
+            k = self._linear(a.k_proj, x).view(1, n, self.n_kv, self.head_dim).transpose(1, 2)
+            v = self._linear(a.v_proj, x).view(1, n, self.n_kv, self.head_dim).transpose(1, 2)
+            self.k[i, :, start:end] = self._rotate(k, cos, sin)[0]
+            self.v[i, :, start:end] = v[0]
+            o = F.scaled_dot_product_attention(self._rotate(q, cos, sin), self.k[i:i + 1, :, :end],
+                                               self.v[i:i + 1, :, :end], attn_mask=mask, scale=a.scaling,
+                                               enable_gqa=self.n_kv != self.n_heads)
+            h = h + self._linear(a.o_proj, o.transpose(1, 2).reshape(1, n, -1))
+            x = layer.post_attention_layernorm(h)
+            m = layer.mlp
+            h = h + self._linear(m.down_proj, m.act_fn(self._linear(m.gate_proj, x)) * self._linear(m.up_proj, x))
+        self.length = end
+        if keep == 1:
+            return self._linear(self.head, self.norm(h[:, -1]))[0].float()
+        return Rows(self, self.norm(h[0, -keep:]))
+
+
+class Rows:
+    """Logits after each of the last tokens of a pass, computed when first asked for.
+
+    The LM head is the largest matrix (49k x 576 for SmolLM2): checking drafted tokens needs
+    the rows up to the first wrong guess only, so the others are never computed."""
+
+    def __init__(self, lean: LeanLlama, hidden: torch.Tensor):
+        self.lean, self.hidden = lean, hidden
+        self._rows: dict[int, torch.Tensor] = {}
+
+    def __len__(self) -> int:
+        return self.hidden.shape[0]
+
+    def __getitem__(self, j: int) -> torch.Tensor:
+        if j not in self._rows:
+            with torch.inference_mode():
+                self._rows[j] = self.lean._linear(self.lean.head, self.hidden[j:j + 1])[0].float()
+        return self._rows[j]
