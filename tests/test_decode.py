@@ -57,11 +57,10 @@ def _prompts():
         yield request, f"{system}<|im_start|>user\n{request}<|im_end|>\n<|im_start|>assistant\n"
 
 
-@pytest.mark.parametrize("reuse", [True, False])
-def test_lean_and_transformers_decoders_answer_alike(model_and_tokenizer, task_tools, reuse):
+def test_lean_and_transformers_decoders_answer_alike(model_and_tokenizer, task_tools):
     model, tok = model_and_tokenizer
-    lean = Decoder(model, tok, stop_token_ids(tok), reuse_prefix=reuse, drafting=False)
-    plain = Decoder(model, tok, stop_token_ids(tok), reuse_prefix=reuse, lean=None, drafting=False)
+    lean = Decoder(model, tok, stop_token_ids(tok), drafting=False)
+    plain = Decoder(model, tok, stop_token_ids(tok), lean=None, drafting=False)
     assert lean.lean is not None and plain.lean is None
     grammar = tool_grammar(task_tools, "required")
     for request, prompt in _prompts():
@@ -70,12 +69,11 @@ def test_lean_and_transformers_decoders_answer_alike(model_and_tokenizer, task_t
         assert a == b
         assert a.startswith("<tool_call>")
         assert sa.forward_passes == sb.forward_passes
-        if reuse and request != "Mark task_12 as done":
+        if request != "Mark task_12 as done":
             assert sa.reused_tokens > 0 and sa.reused_tokens == sb.reused_tokens
 
 
-@pytest.mark.parametrize("lean", ["fp32", None])
-@pytest.mark.parametrize("constrained", [True, False])
+@pytest.mark.parametrize(("lean", "constrained"), [("fp32", True), (None, True), ("fp32", False)])
 def test_drafting_gives_the_greedy_answer_in_fewer_passes(model_and_tokenizer, task_tools, lean, constrained):
     model, tok = model_and_tokenizer
     drafted = Decoder(model, tok, stop_token_ids(tok), lean=lean)
