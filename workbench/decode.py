@@ -180,6 +180,7 @@ class Decoder:
         with self.lock, torch.inference_mode():
             t0 = time.perf_counter()
             prompt_ids = self.tokenizer(prompt, add_special_tokens=False)["input_ids"]
+            lowered = prompt.lower()  # where drafts are looked up
             stats.prompt_tokens = len(prompt_ids)
             matcher = self.matcher(grammar) if grammar else None
             logits = self._start(prompt_ids, stats)
@@ -220,7 +221,7 @@ class Decoder:
                     stats.finish_reason = "stop"
                     break
                 budget = max_new_tokens - stats.new_tokens - 1
-                draft = self._draft(prompt, text, matcher, budget) if self.drafting else []
+                draft = self._draft(prompt, lowered, text, matcher, budget) if self.drafting else []
                 if not draft:
                     logits = self._forward(step_ids, stats)
                     continue
@@ -242,7 +243,7 @@ class Decoder:
                 yield Step(text[len(emitted):], 0, True)
             stats.seconds = time.perf_counter() - t0
 
-    def _draft(self, prompt: str, text: str, matcher, budget: int) -> list[int]:
+    def _draft(self, prompt: str, lowered: str, text: str, matcher, budget: int) -> list[int]:
         """Guess the next tokens: bytes the grammar forces, else a copy from the prompt (prompt lookup).
 
         Arguments are mostly copied from the conversation: an id, a title, a date as written.
@@ -262,7 +263,7 @@ class Decoder:
         word = _WORD.search(text)
         if word is None:
             return []
-        at = prompt.lower().rfind(word.group().lower())
+        at = lowered.rfind(word.group().lower())   # `lowered` is `prompt.lower()`, made once per answer
         if at < 0:
             return []
         follow = prompt[at + len(word.group()):at + len(word.group()) + 40]
