@@ -218,3 +218,14 @@ def test_chat_endpoint_mode_talks_to_an_openai_compatible_server(server):
     raw = "".join(remote.stream(ASK, tools, "required", max_tokens=60))
     calls = parse(raw).tool_calls
     assert calls and calls[0].arguments is not None and calls[0].name in {t["function"]["name"] for t in tools}
+
+
+def test_warm_up_leaves_the_system_turn_cached_for_the_first_request(model_cache, tmp_path):
+    ts = sample_tools.get_toolset("task_api")
+    project = init_project(tmp_path / "p", ts.tools, settings=Settings(name="w", today="2026-03-02"))
+    assistant = Assistant("base", project)
+    assistant.warm(ts.tools)
+    answer = assistant.answer(ASK, ts.tools, tool_choice="required")
+    # Only the user turn ("Mark task_12 as done" and the turn markers) is new.
+    assert answer.stats.prompt_tokens - answer.stats.reused_tokens < 20
+    assert answer.stats.prompt_tokens > 500
