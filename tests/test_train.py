@@ -35,7 +35,8 @@ def wait(predicate, timeout=240, what=""):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def test_shared_prefix_and_chunked_backward_match_the_plain_loss(model_cache):
+@pytest.mark.parametrize("decision_weight", [1.0, 4.0])
+def test_shared_prefix_and_chunked_backward_match_the_plain_loss(model_cache, decision_weight):
     import torch
     from peft import LoraConfig, get_peft_model
 
@@ -49,9 +50,11 @@ def test_shared_prefix_and_chunked_backward_match_the_plain_loss(model_cache):
                                              init_lora_weights=False))  # non-zero B so every path has gradients
     model.train()
     exs = [e for e in ExampleFile.load("sample_tools/task_api/seed.jsonl").examples][:3]
-    feats, _ = featurize_all(exs, tok, "Today is 2026-03-02.", 4096)
+    feats, _ = featurize_all(exs, tok, "Today is 2026-03-02.", 4096, decision_weight=decision_weight)
     batch = collate(feats, tok.pad_token_id)
     args = (batch["prefix_ids"], batch["input_ids"], batch["attention_mask"], batch["labels"])
+    weights = batch.get("loss_weights")
+    assert (weights is not None) == (decision_weight != 1.0)
     params = [p for p in model.parameters() if p.requires_grad]
 
     def grads(fn):
@@ -61,18 +64,18 @@ def test_shared_prefix_and_chunked_backward_match_the_plain_loss(model_cache):
         return loss.item(), torch.cat([p.grad.flatten() for p in params])
 
     def plain():
-        s, n = shared_prefix_loss(model, *args, shared=False)
+        s, n = shared_prefix_loss(model, *args, shared=False, weights=weights)
         (s / n).backward()
         return s / n
 
     def shared():
-        s, n = shared_prefix_loss(model, *args, shared=True)
+        s, n = shared_prefix_loss(model, *args, shared=True, weights=weights)
         (s / n).backward()
         return s / n
 
     n = (batch["labels"][:, 1:] != -100).sum()
     base_loss, base_grad = grads(plain)
-    for fn in (shared, lambda: shared_prefix_backward(model, *args, n, 1, lambda x: x.backward())):
+    for fn in (shared, lambda: shared_prefix_backward(model, *args, n, 1, lambda x: x.backward(), weights)):
         loss, grad = grads(fn)
         assert loss == pytest.approx(base_loss, rel=1e-4)
         assert torch.allclose(grad, base_grad, rtol=1e-3, atol=1e-6)
@@ -91,6 +94,29 @@ def test_trained_labels_are_exactly_the_assistant_turns(model_cache):
         assert f.prefix_ids + f.input_ids == whole, ex.id  # splitting at the prefix changes no token
         trained = tok.decode([t for t in f.labels if t != -100])
         assert trained == rendered.trained_text(), ex.id
+
+
+def test_decision_weights_fall_on_the_tokens_that_decide_the_call(model_cache):
+    from workbench.models import load_tokenizer
+    from workbench.train.data import IGNORE, collate, featurize
+
+    tok = load_tokenizer("bundled:smollm2-135m")
+    seeds = {ex.id: ex for ex in ExampleFile.load("sample_tools/task_api/seed.jsonl").examples}
+
+    def weighted(ex_id):
+        f = featurize(seeds[ex_id], tok, "Today is 2026-03-02.", decision_weight=3.0)
+        assert all(label != IGNORE for label, w in zip(f.labels, f.weights) if w != 1.0)  # only trained tokens
+        return f, [tok.decode([t]) for t, w in zip(f.input_ids, f.weights) if w == 3.0]
+
+    # Two parallel calls, then the answer: call or text, the tool, its argument, one more call, stop.
+    two_calls, pieces = weighted("seed_026")
+    assert pieces == ["<", "create", "title", "\n", "create", "title", "<|im_end|>", "Added"]
+    clarify, pieces = weighted("seed_051")  # "Add a task": the first token of the question decides abstention
+    assert pieces == ["Sure"]
+    # Scaled per batch so the loss keeps the per-token scale: the weights of the trained tokens sum to their count.
+    batch = collate([two_calls, clarify], tok.pad_token_id)
+    trained = batch["labels"] != IGNORE
+    assert batch["loss_weights"][trained].sum().item() == pytest.approx(trained.sum().item())
 
 
 def test_detached_run_stop_resume_kill_resume_finish(tmp_path, model_cache, capsys):

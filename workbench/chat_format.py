@@ -304,6 +304,42 @@ def to_openai_message(parsed: ParsedOutput, id_prefix: str = "call") -> dict:
     return msg
 
 
+# ---------------------------------------------------------------- deciding characters
+
+_NAME = re.compile(r'"name": "')
+_KEY = re.compile(r'(?:\{|, )"(?=[^"])')
+
+
+def decision_points(rendered: Rendered) -> list[int]:
+    """Character offsets, inside the assistant turns, where the model decides what the turn does.
+
+    - the turn's first character: a tool call or a text answer (abstention is decided here);
+    - the first character of each tool name: which tool;
+    - the first character of each argument key (and of each later array item): which optional
+      arguments are passed, how many tags;
+    - the character after each `</tool_call>`: another call, or the end of the turn.
+    The rest of a turn is mostly copying (titles, ids) or wording. Training can weight these
+    tokens up (`TrainConfig.decision_weight`) so that the few tokens that decide the call get
+    more of the gradient than their share of the text.
+    """
+    points: list[int] = []
+    text = rendered.text
+    for start, end in rendered.spans:
+        points.append(start)
+        turn = text[start:end]
+        for m in _NAME.finditer(turn):
+            points.append(start + m.end())
+            args_at = turn.find('"arguments": ', m.end())
+            close = turn.find(CALL_CLOSE, m.end())
+            if args_at < 0 or close < 0:
+                continue
+            args_at += len('"arguments": ')
+            points.extend(start + k.end() for k in _KEY.finditer(turn, args_at, close))
+            if start + close + len(CALL_CLOSE) < end:
+                points.append(start + close + len(CALL_CLOSE))
+    return sorted(set(points))
+
+
 # ---------------------------------------------------------------- tokens
 
 
@@ -322,3 +358,15 @@ def assistant_token_mask(offsets: list[tuple[int, int]], spans: list[tuple[int, 
         if si < len(spans) and spans[si][0] <= a < spans[si][1] and b > a:
             mask[ti] = 1
     return mask
+
+
+def token_weights(offsets: list[tuple[int, int]], points: list[int], weight: float) -> list[float]:
+    """`weight` for each token that covers one of `points` (character offsets), 1.0 for the rest."""
+    out = [1.0] * len(offsets)
+    pi = 0
+    for ti, (a, b) in enumerate(offsets):
+        while pi < len(points) and points[pi] < a:
+            pi += 1
+        if pi < len(points) and a <= points[pi] < b:
+            out[ti] = weight
+    return out

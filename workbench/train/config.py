@@ -41,6 +41,9 @@ class TrainConfig(BaseModel):
     weight_decay: float = Field(0.0, ge=0.0)
     lr_scheduler: Literal["linear", "cosine", "constant", "constant_with_warmup"] = "cosine"
     max_grad_norm: float = Field(1.0, gt=0.0)
+    decision_weight: float = Field(1.0, ge=1.0, le=100.0)
+    """Loss weight of the tokens that decide a turn (call or answer, tool name, argument keys, one more call
+    or stop) against 1 for the rest, which is mostly copied text; the loss keeps its per-token scale."""
     max_length: int = Field(2048, ge=64)
     """Longer examples are dropped (and counted in the run log), never silently cut."""
     seed: int = 42

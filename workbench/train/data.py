@@ -4,7 +4,8 @@ Every example is rendered with the workbench chat format and split into
 - the prefix: the system turn (system prompt plus tool definitions), identical for every
   example of a project, about 800 tokens for the Task API;
 - the suffix: the conversation, about 100-200 tokens,
-with labels only on the assistant turns (`<|im_end|>` included, so the model learns to stop).
+with labels only on the assistant turns (`<|im_end|>` included, so the model learns to stop),
+and a loss weight per token (1, or `decision_weight` on the tokens that decide the call).
 Batches are built from examples that share a prefix, so the trainer can run the prefix
 once per batch (`WorkbenchTrainer`), and sorted by length within a bucket to waste
 little on padding.
@@ -14,9 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from workbench.chat_format import IM_END, IM_START, assistant_token_mask, render, system_block
+from workbench.chat_format import (IM_END, IM_START, assistant_token_mask, decision_points, render, system_block,
+                                   token_weights)
 from workbench.examples import Example
 
 IGNORE = -100
@@ -28,6 +30,7 @@ class Features:
     prefix_ids: list[int]
     input_ids: list[int]     # the suffix
     labels: list[int]        # the suffix's labels (-100 outside assistant turns)
+    weights: list[float] = field(default_factory=list)  # loss weight per suffix token; empty: all 1
 
     @property
     def total_tokens(self) -> int:
@@ -42,8 +45,9 @@ def prefix_text(messages: list[dict], tools: list[dict] | None, system_prompt: s
     return f"{IM_START}system\n{block}{IM_END}\n" if block else ""
 
 
-def featurize(ex: Example, tokenizer, system_prompt: str, default_tools: list[dict] | None = None) -> Features:
-    """Tokenise one example into prefix and suffix, with assistant-only labels."""
+def featurize(ex: Example, tokenizer, system_prompt: str, default_tools: list[dict] | None = None,
+              decision_weight: float = 1.0) -> Features:
+    """Tokenise one example into prefix and suffix, with assistant-only labels and loss weights."""
     tools = ex.tools if ex.tools is not None else default_tools
     rendered = render(ex.messages, tools, system_prompt=system_prompt)
     head = prefix_text(ex.messages, tools, system_prompt)
@@ -55,16 +59,21 @@ def featurize(ex: Example, tokenizer, system_prompt: str, default_tools: list[di
     shifted = [(a - len(head), b - len(head)) for a, b in rendered.spans]
     mask = assistant_token_mask(enc["offset_mapping"], shifted)
     labels = [t if m else IGNORE for t, m in zip(enc["input_ids"], mask)]
+    weights: list[float] = []
+    if decision_weight != 1.0:
+        points = [p - len(head) for p in decision_points(rendered)]
+        weights = token_weights(enc["offset_mapping"], points, decision_weight)
     key = hashlib.sha1(str(prefix_ids).encode()).hexdigest()[:12]
-    return Features(key, prefix_ids, enc["input_ids"], labels)
+    return Features(key, prefix_ids, enc["input_ids"], labels, weights)
 
 
 def featurize_all(examples: list[Example], tokenizer, system_prompt: str, max_length: int,
-                  default_tools: list[dict] | None = None) -> tuple[list[Features], list[str]]:
+                  default_tools: list[dict] | None = None,
+                  decision_weight: float = 1.0) -> tuple[list[Features], list[str]]:
     """Features for every example that fits, and a note for each one dropped."""
     out, dropped = [], []
     for ex in examples:
-        f = featurize(ex, tokenizer, system_prompt, default_tools)
+        f = featurize(ex, tokenizer, system_prompt, default_tools, decision_weight)
         if f.total_tokens > max_length:
             dropped.append(f"{ex.id}: {f.total_tokens} tokens > max_length {max_length}")
         elif not any(label != IGNORE for label in f.labels):
@@ -114,7 +123,12 @@ class PrefixBatchSampler:
 
 
 def collate(batch: list[Features], pad_id: int) -> dict:
-    """One shared prefix plus right-padded suffixes."""
+    """One shared prefix plus right-padded suffixes.
+
+    With loss weights, `loss_weights` is scaled so that it sums to the number of trained
+    tokens: the loss keeps the scale of a plain per-token mean, and only the share of the
+    gradient that goes to each token changes.
+    """
     import torch
 
     prefix = batch[0].prefix_ids
@@ -123,10 +137,18 @@ def collate(batch: list[Features], pad_id: int) -> dict:
     ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
     labels = torch.full((len(batch), width), IGNORE, dtype=torch.long)
     mask = torch.zeros((len(batch), width), dtype=torch.long)
+    weighted = any(f.weights for f in batch)
+    weights = torch.ones((len(batch), width)) if weighted else None
     for i, f in enumerate(batch):
         n = len(f.input_ids)
         ids[i, :n] = torch.tensor(f.input_ids)
         labels[i, :n] = torch.tensor(f.labels)
         mask[i, :n] = 1
-    return {"prefix_ids": torch.tensor(prefix, dtype=torch.long), "input_ids": ids, "labels": labels,
-            "attention_mask": mask, "num_tokens": torch.tensor(len(prefix) * len(batch) + int(mask.sum()))}
+        if weighted and f.weights:
+            weights[i, :n] = torch.tensor(f.weights)
+    out = {"prefix_ids": torch.tensor(prefix, dtype=torch.long), "input_ids": ids, "labels": labels,
+           "attention_mask": mask, "num_tokens": torch.tensor(len(prefix) * len(batch) + int(mask.sum()))}
+    if weighted:
+        trained = labels != IGNORE
+        out["loss_weights"] = weights * trained.sum() / weights[trained].sum()
+    return out

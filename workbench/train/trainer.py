@@ -9,6 +9,9 @@ Two changes to the textbook SFT step, both exact (a test compares them to the pl
 2. Logits only where there is a label. The LM head (49k x 576 for SmolLM2) runs on the
    positions whose next token is trained (the assistant turns, about 10% of tokens),
    never over the whole sequence.
+
+Optionally the training loss weights the tokens that decide a call (`decision_weight`;
+see `chat_format.decision_points`). The eval loss is always the plain per-token mean.
 """
 
 from __future__ import annotations
@@ -29,12 +32,16 @@ def _backbone_and_head(model):
     return base.get_decoder(), base.get_output_embeddings()
 
 
-def _label_loss(head, hidden: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Summed cross-entropy over labelled positions only; position t predicts token t+1."""
+def _label_loss(head, hidden: torch.Tensor, labels: torch.Tensor,
+                weights: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Summed (weighted) cross-entropy over labelled positions only; position t predicts token t+1."""
     targets = labels[:, 1:]
     keep = targets != IGNORE
     logits = head(hidden[:, :-1][keep])
-    return F.cross_entropy(logits.float(), targets[keep], reduction="sum"), keep.sum()
+    if weights is None:
+        return F.cross_entropy(logits.float(), targets[keep], reduction="sum"), keep.sum()
+    losses = F.cross_entropy(logits.float(), targets[keep], reduction="none")
+    return (losses * weights[:, 1:][keep].to(losses.dtype)).sum(), keep.sum()
 
 
 def _prefix_cache(backbone, prefix_ids: torch.Tensor) -> DynamicCache:
@@ -57,8 +64,9 @@ def _suffix_hidden(backbone, cache: DynamicCache, input_ids, attention_mask, ple
 
 
 def shared_prefix_loss(model, prefix_ids: torch.Tensor, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                       labels: torch.Tensor, shared: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
-    """(sum of token losses, number of trained tokens) for one batch sharing `prefix_ids`."""
+                       labels: torch.Tensor, shared: bool = True,
+                       weights: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """(sum of (weighted) token losses, number of trained tokens) for one batch sharing `prefix_ids`."""
     backbone, head = _backbone_and_head(model)
     batch = input_ids.shape[0]
     plen = prefix_ids.numel()
@@ -71,11 +79,11 @@ def shared_prefix_loss(model, prefix_ids: torch.Tensor, input_ids: torch.Tensor,
         full = torch.cat([prefix_ids[None].expand(batch, -1), input_ids], 1)
         mask = torch.cat([torch.ones(batch, plen, dtype=attention_mask.dtype, device=device), attention_mask], 1)
         hidden = backbone(input_ids=full, attention_mask=mask).last_hidden_state[:, plen:]
-    return _label_loss(head, hidden, labels)
+    return _label_loss(head, hidden, labels, weights)
 
 
 def shared_prefix_backward(model, prefix_ids, input_ids, attention_mask, labels, denom, chunk: int,
-                           backward) -> torch.Tensor:
+                           backward, weights: torch.Tensor | None = None) -> torch.Tensor:
     """Forward and backward for one batch, the suffixes `chunk` at a time. Returns the (detached) loss.
 
     The prefix runs once. Its keys and values are handed to each chunk as detached leaves,
@@ -97,7 +105,8 @@ def shared_prefix_backward(model, prefix_ids, input_ids, attention_mask, labels,
         for i, (k, v) in enumerate(leaves):
             part.update(k.expand(n, -1, -1, -1), v.expand(n, -1, -1, -1), i)
         hidden = _suffix_hidden(backbone, part, ids, attention_mask[start:start + chunk], plen)
-        loss_sum, _ = _label_loss(head, hidden, labels[start:start + chunk])
+        loss_sum, _ = _label_loss(head, hidden, labels[start:start + chunk],
+                                  None if weights is None else weights[start:start + chunk])
         loss = loss_sum / denom
         backward(loss)
         total += loss.detach()
@@ -142,8 +151,10 @@ class WorkbenchTrainer(SFTTrainer):
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         num_tokens = inputs.pop("num_tokens", None)
+        weights = inputs.pop("loss_weights", None)
+        weights = weights if model.training else None  # eval loss: the plain per-token mean
         loss_sum, n = shared_prefix_loss(model, inputs["prefix_ids"], inputs["input_ids"], inputs["attention_mask"],
-                                         inputs["labels"], shared=self.shared_prefix)
+                                         inputs["labels"], shared=self.shared_prefix, weights=weights)
         denom = num_items_in_batch if num_items_in_batch is not None else n
         loss = loss_sum / torch.as_tensor(denom, device=loss_sum.device).clamp(min=1)
         if model.training and num_tokens is not None:
@@ -160,7 +171,8 @@ class WorkbenchTrainer(SFTTrainer):
         denom = num_items_in_batch if num_items_in_batch is not None else (inputs["labels"][:, 1:] != IGNORE).sum()
         with self.compute_loss_context_manager():
             loss = shared_prefix_backward(model, inputs["prefix_ids"], inputs["input_ids"], inputs["attention_mask"],
-                                          inputs["labels"], denom, self.suffix_chunk, self.accelerator.backward)
+                                          inputs["labels"], denom, self.suffix_chunk, self.accelerator.backward,
+                                          inputs.get("loss_weights"))
         if num_tokens is not None:
             self.tokens_seen += int(num_tokens)
         return loss
@@ -169,6 +181,7 @@ class WorkbenchTrainer(SFTTrainer):
         inputs = self._prepare_inputs(inputs)
         with torch.no_grad(), self.compute_loss_context_manager():
             inputs.pop("num_tokens", None)
+            inputs.pop("loss_weights", None)  # eval loss stays the plain per-token mean, comparable across runs
             loss_sum, n = shared_prefix_loss(model, inputs["prefix_ids"], inputs["input_ids"],
                                              inputs["attention_mask"], inputs["labels"], shared=self.shared_prefix)
         return (loss_sum / n.clamp(min=1)).detach(), None, None

@@ -76,7 +76,8 @@ def train(run: Run, resume: bool) -> str:
     system_prompt = dataset["system_prompt"]
     train_ex = ExampleFile.load(run.path("train.jsonl")).examples
     val_ex = ExampleFile.load(run.path("val.jsonl")).examples
-    train_f, dropped = featurize_all(train_ex, tokenizer, system_prompt, config.max_length, tools)
+    train_f, dropped = featurize_all(train_ex, tokenizer, system_prompt, config.max_length, tools,
+                                     config.decision_weight)
     val_f, dropped_val = featurize_all(val_ex, tokenizer, system_prompt, config.max_length, tools)
     for note in dropped + dropped_val:
         print(f"[workbench] dropped {note}", flush=True)
