@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 
 import pytest
@@ -90,6 +91,14 @@ def test_offline_examples_carry_real_stub_results_and_resolved_dates():
         assert any("error" in json.loads(m["content"]) for m in e.messages if m["role"] == "tool")
     # no-call categories never call
     assert all(not _calls(e) for e in examples if e.category in ("clarify", "no_tool"))
+    # ids written the way people type them ("task 7", "#7") are called with the real id
+    typed = [e for e in examples if e.category == "single" and re.search(r"(?:task|#|number) ?#?(\d+)\b",
+                                                                          e.first_user_message(), re.I)
+             and "task_" not in e.first_user_message()]
+    assert len(typed) >= 5
+    for e in typed:
+        n = re.search(r"(?:task|#|number) ?#?(\d+)\b", e.first_user_message(), re.I).group(1)
+        assert any(args.get("task_id") == f"task_{n}" for _, args in _calls(e)), e.first_user_message()
 
 
 def test_verification_rejects_with_stage_and_reasons():

@@ -126,6 +126,10 @@ class TaskPhrasebook(Phrasebook):
         if task_id in NICKNAMES and rng.random() < 0.2:
             nick = pick(rng, NICKNAMES[task_id])
             return pick(rng, [f"the {nick} task ({task_id})", f"{task_id} (the {nick} one)"])
+        if rng.random() < 0.2:
+            # People rarely type the underscore: "task 7", "#7". The call still takes the real id.
+            n = task_id.removeprefix("task_")
+            return pick(rng, [f"task {n}", f"task #{n}", f"task number {n}", f"#{n}", f"Task {n}"])
         return task_id
 
     # -- requests
