@@ -12,7 +12,8 @@ from workbench.train.config import PRESETS, ConfigError, TrainConfig, make_confi
 FIELDS = [
     ("learning_rate", "learning rate"), ("epochs", "epochs"), ("max_steps", "max steps (-1: all epochs)"),
     ("batch_size", "batch size"), ("grad_accum", "gradient accumulation"), ("lora_r", "LoRA r"),
-    ("lora_alpha", "LoRA alpha"), ("warmup_ratio", "warmup ratio"), ("eval_every", "eval every N steps (0: epoch)"),
+    ("lora_alpha", "LoRA alpha"), ("warmup_ratio", "warmup ratio"),
+    ("decision_weight", "loss weight of deciding tokens (1: off)"), ("eval_every", "eval every N steps (0: epoch)"),
 ]
 
 
