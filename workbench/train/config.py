@@ -86,7 +86,8 @@ PRESETS: dict[str, dict] = {
                       suffix_chunk=1, decision_weight=4.0),
     # A single modern GPU: the textbook recipe, larger effective batch.
     "gpu": dict(lora_r=16, lora_alpha=32, learning_rate=2e-4, epochs=3, batch_size=16, grad_accum=2,
-                warmup_ratio=0.1, lr_scheduler="cosine", precision="auto", device="cuda", suffix_chunk=0),
+                warmup_ratio=0.1, lr_scheduler="cosine", precision="auto", device="cuda", suffix_chunk=0,
+                decision_weight=4.0),
 }
 
 
