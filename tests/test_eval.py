@@ -41,6 +41,15 @@ def test_bad_eval_inputs(tmp_path):
         evaluate(project, "base", str(tmp_path / "nope.jsonl"))
 
 
+def test_eval_compare_passes_weights_on(tmp_path, capsys):
+    from workbench.cli import main
+
+    make_project(tmp_path / "p", status="accepted")
+    # int8 weights are a constrained-decoding path: the comparison refuses them without it, as a single eval does.
+    assert main(["eval", str(tmp_path / "p"), "--compare", "base", "base", "--weights", "int8"]) != 0
+    assert "--weights int8 needs --constrained" in capsys.readouterr().err
+
+
 def text_of(static) -> str:
     from rich.console import Console
 

@@ -483,7 +483,7 @@ def cmd_eval(args) -> int:
     try:
         if args.compare:
             result = compare_evals(project, args.compare[0], args.compare[1], args.data, args.batch_size, args.limit,
-                                   constrained=args.constrained)
+                                   constrained=args.constrained, weights=args.weights)
         else:
             result = evaluate(project, args.model or "base", args.data, args.batch_size, args.limit,
                               constrained=args.constrained, weights=args.weights)

@@ -176,12 +176,12 @@ def compare_reports(a: dict, b: dict) -> list[dict]:
 
 
 def compare_evals(project: Project, a: str, b: str, data: str = "val", batch_size: int = 8, limit: int = 0,
-                  constrained: bool = False) -> dict:
+                  constrained: bool = False, weights: str = "fp32") -> dict:
     from rich.console import Console
     from rich.table import Table
 
-    ra = evaluate(project, a, data, batch_size, limit, constrained=constrained)
-    rb = evaluate(project, b, data, batch_size, limit, constrained=constrained)
+    ra = evaluate(project, a, data, batch_size, limit, constrained=constrained, weights=weights)
+    rb = evaluate(project, b, data, batch_size, limit, constrained=constrained, weights=weights)
     rows = compare_reports(ra, rb)
     table = Table(title=f"{a} vs {b} on {ra['data']} ({ra['cases']} cases)", title_justify="left")
     for col in ("metric", a, b, "delta", "95% CI"):
