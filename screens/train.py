@@ -21,6 +21,7 @@ from textual.worker import get_current_worker
 from screens.dialogs import TrainDialog
 from screens.messages import RunProgress, RunsListed
 from screens.widgets import LossPlot, WorkbenchHeader
+from screens.widgets.loss_plot import smooth
 from workbench.train.runs import Run, list_runs, read_metrics
 
 POLL_S = 0.25
@@ -37,7 +38,7 @@ def stats_line(metrics: list[dict], status: dict) -> str:
     losses = [m["loss"] for m in metrics if "loss" in m]
     evals = [m["eval_loss"] for m in metrics if "eval_loss" in m]
     if losses:
-        parts.append(f"loss {losses[-1]:.4f}")
+        parts.append(f"loss {losses[-1]:.4f} (smoothed {smooth(losses)[-1]:.4f})")
     if evals:
         parts.append(f"eval {evals[-1]:.4f}")
     calls = [m for m in metrics if "eval_tool_selection" in m]

@@ -69,3 +69,17 @@ async def test_start_watch_and_reattach(tmp_path, model_cache):
         screen.select(run_id)
         await wait_until(pilot, lambda: len(screen.metrics.get(run_id, [])) >= 2, timeout=20)
         assert [r.id for r in list_runs(project.runs_dir)][0] == run_id
+
+
+def test_smoothed_loss_follows_the_trend_not_the_batch_to_batch_noise():
+    from screens.train import stats_line
+    from screens.widgets.loss_plot import smooth
+
+    noisy = [2.0 if i % 2 else 0.1 for i in range(40)]  # chit-chat batch, JSON batch, ...
+    s = smooth(noisy)
+    assert s[0] == pytest.approx(0.1)  # debiased: the first point is the first loss, not a tenth of it
+    assert max(s[20:]) - min(s[20:]) < 0.25 * (2.0 - 0.1)
+    assert all(0.95 < v < 1.15 for v in s[20:])  # around 1.05, the mean of the two kinds of batch
+    assert smooth([0.7] * 5) == pytest.approx([0.7] * 5)
+    line = stats_line([{"step": 1, "loss": 2.0}, {"step": 2, "loss": 0.1}], {"state": "running"})
+    assert "loss 0.1000 (smoothed" in line
