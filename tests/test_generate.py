@@ -92,12 +92,11 @@ def test_offline_examples_carry_real_stub_results_and_resolved_dates():
     # no-call categories never call
     assert all(not _calls(e) for e in examples if e.category in ("clarify", "no_tool"))
     # ids written the way people type them ("task 7", "#7") are called with the real id
-    typed = [e for e in examples if e.category == "single" and re.search(r"(?:task|#|number) ?#?(\d+)\b",
-                                                                          e.first_user_message(), re.I)
-             and "task_" not in e.first_user_message()]
+    typed_id = re.compile(r"(?:task|#|number) ?#?(\d+)\b", re.I)
+    typed = [(e, m.group(1)) for e in examples if e.category == "single" and "task_" not in e.first_user_message()
+             for m in [typed_id.search(e.first_user_message())] if m]
     assert len(typed) >= 5
-    for e in typed:
-        n = re.search(r"(?:task|#|number) ?#?(\d+)\b", e.first_user_message(), re.I).group(1)
+    for e, n in typed:
         assert any(args.get("task_id") == f"task_{n}" for _, args in _calls(e)), e.first_user_message()
 
 

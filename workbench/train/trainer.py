@@ -38,10 +38,10 @@ def _label_loss(head, hidden: torch.Tensor, labels: torch.Tensor,
     targets = labels[:, 1:]
     keep = targets != IGNORE
     logits = head(hidden[:, :-1][keep])
-    if weights is None:
-        return F.cross_entropy(logits.float(), targets[keep], reduction="sum"), keep.sum()
     losses = F.cross_entropy(logits.float(), targets[keep], reduction="none")
-    return (losses * weights[:, 1:][keep].to(losses.dtype)).sum(), keep.sum()
+    if weights is not None:
+        losses = losses * weights[:, 1:][keep].to(losses.dtype)
+    return losses.sum(), keep.sum()
 
 
 def _prefix_cache(backbone, prefix_ids: torch.Tensor) -> DynamicCache:
