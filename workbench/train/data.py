@@ -17,8 +17,15 @@ import hashlib
 import random
 from dataclasses import dataclass, field
 
-from workbench.chat_format import (IM_END, IM_START, assistant_token_mask, decision_points, render, system_block,
-                                   token_weights)
+from workbench.chat_format import (
+    IM_END,
+    IM_START,
+    assistant_token_mask,
+    decision_points,
+    render,
+    system_block,
+    token_weights,
+)
 from workbench.examples import Example
 
 IGNORE = -100
