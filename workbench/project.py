@@ -15,15 +15,16 @@ from pathlib import Path
 
 import tomli_w
 import tomllib
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from workbench.dates import calendar
 from workbench.examples import ExampleFile
 from workbench.fileio import atomic_write_bytes, atomic_write_text
 from workbench.tools import dump_tools, load_tools
 
 SETTINGS_FILE, TOOLS_FILE, EXAMPLES_FILE = "workbench.toml", "tools.json", "examples.jsonl"
 DEFAULT_SYSTEM_PROMPT = (
-    "You are a helpful assistant that can call tools. Today is {today}. "
+    "You are a helpful assistant that can call tools. {calendar} "
     "Call a tool only when the request needs one and you have every required value; "
     "if a required value is missing, ask for it. Otherwise answer directly."
 )
@@ -56,7 +57,8 @@ class Settings(BaseModel):
     base_model: str = "bundled:smollm2-135m"
     """Model spec: `bundled:smollm2-135m`, a local Hugging Face model directory, or a hub id when online."""
     system_prompt: str = DEFAULT_SYSTEM_PROMPT
-    """System prompt for examples without their own; `{today}` is replaced by `today`."""
+    """System prompt for examples without their own. `{today}` is replaced by `today` (YYYY-MM-DD);
+    `{calendar}` by the coming two weeks by name, so the model copies dates instead of counting."""
     today: str = Field(default_factory=lambda: _dt.date.today().isoformat())
     """The date `{today}` stands for (YYYY-MM-DD), fixed so that relative dates in examples stay right."""
     toolset: str = ""
@@ -67,8 +69,18 @@ class Settings(BaseModel):
     """Share of accepted examples held out for validation."""
     teacher: TeacherSettings = Field(default_factory=TeacherSettings)
 
+    @field_validator("today")
+    @classmethod
+    def _iso_date(cls, value: str) -> str:
+        try:
+            _dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a date as YYYY-MM-DD") from None
+        return value
+
     def render_system_prompt(self) -> str:
-        return self.system_prompt.replace("{today}", self.today)
+        today = _dt.date.fromisoformat(self.today)
+        return self.system_prompt.replace("{today}", self.today).replace("{calendar}", calendar(today))
 
 
 def load_settings(path: Path) -> Settings:

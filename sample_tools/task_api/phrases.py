@@ -368,7 +368,7 @@ class TaskPhrasebook(Phrasebook):
         # Shares matter: every lookup followed by an action teaches "after a list, act", and the
         # plain question answered from one lookup is by far the commoner real request.
         kind = rng.random()
-        if kind < 0.25:  # name a task by what it is: look it up, then act on it
+        if kind < 0.30:  # name a task by what it is: look it up, then act on it
             action = pick(rng, ["complete_task", "delete_task", "update_task", "update_task"])
             tid = pick(rng, OPEN_IDS if action == "complete_task" else ALL_IDS)
             nick = pick(rng, NICKNAMES[tid])
@@ -408,7 +408,21 @@ class TaskPhrasebook(Phrasebook):
             r2 = conv.call([second])
             conv.say(self.answer_many([(t, a), second], r1 + r2))
             return not (is_error(r1[0]) or is_error(r2[0]))
-        if kind < 0.55:  # act on whatever is due by a day
+        if kind < 0.60:  # two requests joined by "then": the second call comes after the first's result
+            t1, s1 = draw_call(pick(rng, ["complete_task", "update_task", "create_task", "delete_task"]))
+            t2, s2 = draw_call(pick(rng, ["list_tasks", "list_tasks", "create_task", "update_task", "complete_task"]))
+            calls = [(t1, {k: v.value for k, v in s1.items()}), (t2, {k: v.value for k, v in s2.items()})]
+            ids = [a.get("task_id") for _, a in calls]
+            if calls[0] == calls[1] or (ids[0] is not None and ids[0] == ids[1]):
+                return False  # the same task twice reads as one request
+            conv.user(self.sequence_request([self.request(t1, s1, rng), self.request(t2, s2, rng)], rng))
+            r1 = conv.call([calls[0]])
+            if is_error(r1[0]):
+                return False
+            r2 = conv.call([calls[1]])
+            conv.say(self.answer_many(calls, r1 + r2))
+            return not is_error(r2[0])
+        if kind < 0.68:  # act on whatever is due by a day
             due = self.dates.draw(rng)
             before = iso(due, 1)
             verb = pick(rng, [("complete", "complete_task"), ("mark as done", "complete_task")])
@@ -424,7 +438,7 @@ class TaskPhrasebook(Phrasebook):
             rs = conv.call(calls)
             conv.say(self.answer_many(calls, rs))
             return not any(is_error(x) for x in rs)
-        if kind < 0.8:  # any list request, answered from its result
+        if kind < 0.88:  # any list request, answered from its result
             t, ls = draw_call("list_tasks")
             args = {k: v.value for k, v in ls.items()}
             conv.user(self._req_list_tasks(dict(ls), rng))

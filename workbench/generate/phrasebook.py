@@ -97,7 +97,8 @@ class Phrasebook:
     def parallel_request(self, draws: list[tuple[str, dict[str, Slot]]], rng: random.Random) -> str:
         """One message asking for all of these calls at once."""
         requests = [self.request(t, s, rng) for t, s in draws]
-        joiner = rng.choice([" and ", ". Also, ", "; then ", ", and also "])
+        # Not "then": a request joined by "then" is done in order, one call after the other's result.
+        joiner = rng.choice([" and ", ". Also, ", "; plus ", ", and also "])
         first, *rest = requests
         return sentence(first.rstrip(".?!")) + joiner + joiner.join(r[:1].lower() + r[1:].rstrip(".?!") for r in rest)
 

@@ -12,12 +12,14 @@ the key only ever comes from the environment (the variable the settings name).
 from __future__ import annotations
 
 import asyncio
+import datetime as _dt
 import json
 import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from workbench.dates import calendar
 from workbench.examples import Example, make_example
 from workbench.generate.spec import GenerateSpec, apportion
 
@@ -40,7 +42,7 @@ Reply with one JSON object and nothing else: {{"examples": [{{"messages": [...]}
 Messages follow the OpenAI chat format: user messages; assistant messages with "content" and optionally
 "tool_calls" ([{{"id": "call_1", "type": "function", "function": {{"name": ..., "arguments": "<JSON string>"}}}}]);
 tool messages {{"role": "tool", "tool_call_id": ..., "content": "<JSON result>"}} after each call.
-Arguments must satisfy the tool's JSON Schema exactly. Today is {today}; resolve relative dates against it.
+Arguments must satisfy the tool's JSON Schema exactly. {calendar} Resolve relative dates against these.
 Vary the wording: casual, terse, polite, with typos, long and short. Do not repeat requests.
 
 Tools:
@@ -147,7 +149,7 @@ class TeacherGenerator:
 
     async def _job(self, sem: asyncio.Semaphore, category: str, k: int, tool_names: list[str] | None,
                    out: list[Example], progress, total: int) -> None:
-        system = SYSTEM.format(today=self.today, tools=json.dumps(self.tools, indent=1))
+        system = SYSTEM.format(calendar=calendar(_dt.date.fromisoformat(self.today)), tools=json.dumps(self.tools, indent=1))
         hint = f" Use only these tools: {', '.join(tool_names)}." if tool_names else ""
         user = USER.format(k=k, brief=CATEGORY_BRIEFS[category], tools_hint=hint)
         async with sem:

@@ -13,7 +13,9 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+from workbench import dates
+from workbench.dates import WEEKDAYS
+
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")
 
@@ -46,16 +48,10 @@ class Dates:
         self.today = today
 
     def weekday(self, index: int, next_week: bool = False) -> dt.date:
-        """The coming weekday (`Friday`: the next Friday after today), or that day in next week."""
-        if next_week:
-            monday = self.today + dt.timedelta(days=7 - self.today.weekday())
-            return monday + dt.timedelta(days=index)
-        ahead = (index - self.today.weekday()) % 7 or 7
-        return self.today + dt.timedelta(days=ahead)
+        return dates.weekday(self.today, index, next_week)
 
     def end_of_month(self) -> dt.date:
-        first_next = (self.today.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-        return first_next - dt.timedelta(days=1)
+        return dates.end_of_month(self.today)
 
     def draw(self, rng: random.Random) -> Slot:
         """A future date said one of the many ways people say dates."""
