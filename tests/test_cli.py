@@ -57,6 +57,13 @@ def test_bad_settings_name_the_field(tmp_path):
         assert "field 'val_fraction'" in str(exc)
     else:
         raise AssertionError("expected ProjectError")
+    (tmp_path / "p" / "workbench.toml").write_text('name = "p"\ntoday = "next week"\n')
+    try:
+        load_settings(tmp_path / "p" / "workbench.toml")
+    except ProjectError as exc:
+        assert "field 'today'" in str(exc) and "YYYY-MM-DD" in str(exc)
+    else:
+        raise AssertionError("expected ProjectError")
     (tmp_path / "p" / "workbench.toml").write_text('name = "p\n')
     try:
         Project.open(tmp_path / "p")
@@ -68,8 +75,8 @@ def test_demo_project_is_created_once_with_seed(tmp_path):
     from workbench.project import ensure_demo_project
 
     p = ensure_demo_project()
-    assert p.settings.today == "2026-03-02" and "{today}" in p.settings.system_prompt
-    assert "2026-03-02" in p.system_prompt()
+    assert p.settings.today == "2026-03-02" and "{calendar}" in p.settings.system_prompt
+    assert "Today is Monday 2026-03-02" in p.system_prompt() and "next Friday 2026-03-13" in p.system_prompt()
     ef = p.load_examples()
     seed = [e for e in ef.examples if e.meta["source"] == "seed"]
     generated = [e for e in ef.examples if e.meta["source"] == "offline"]

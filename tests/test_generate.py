@@ -76,6 +76,23 @@ def test_offline_is_deterministic_and_deduplicated():
     assert len(keys) == len(set(keys))
 
 
+def test_then_means_one_call_after_another_and_parallel_requests_never_say_it():
+    """"Do A, then B" is two turns (B after A's result); a parallel request is one turn of calls."""
+    ts = sample_tools.get_toolset("task_api")
+    examples = OfflineGenerator(ts.tools, TODAY, ts).generate(GenerateSpec(n=600, seed=4))
+    then = re.compile(r"\bthen\b|after that|once that's done", re.I)
+    sequenced = 0
+    for ex in examples:
+        call_turns = [m for m in ex.messages if m.get("role") == "assistant" and m.get("tool_calls")]
+        if ex.category == "parallel":
+            assert not then.search(ex.first_user_message()), ex.first_user_message()
+            assert len(call_turns) == 1 and len(call_turns[0]["tool_calls"]) >= 2
+        elif ex.category == "multi_step" and then.search(ex.first_user_message()):
+            assert len(call_turns) >= 2, ex.first_user_message()
+            sequenced += 1
+    assert sequenced >= 20
+
+
 def test_offline_examples_carry_real_stub_results_and_resolved_dates():
     ts = sample_tools.get_toolset("task_api")
     examples = OfflineGenerator(ts.tools, TODAY, ts).generate(GenerateSpec(n=400, seed=2))

@@ -1,0 +1,56 @@
+"""The `{calendar}` line must name every date the way the offline generator says it."""
+
+import datetime as dt
+import random
+import re
+
+from workbench.dates import WEEKDAYS, calendar
+from workbench.generate.values import Dates
+from workbench.project import Settings
+
+
+def named_dates(line: str) -> dict[str, str]:
+    """{"next Friday": "2026-03-13", ...} from a calendar line."""
+    days = line.split("Coming days: ", 1)[1].split(". The month", 1)[0]
+    out = {}
+    for entry in days.split("; "):
+        labels, date = entry.rsplit(" ", 1)
+        for label in labels.split(" or "):
+            assert label not in out, f"{label} named twice"
+            out[label] = date
+    return out
+
+
+def test_calendar_agrees_with_the_generators_dates_for_every_weekday():
+    for offset in range(7):  # today on each day of the week, across a month's end
+        today = dt.date(2026, 3, 26) + dt.timedelta(days=offset)
+        line = calendar(today)
+        names = named_dates(line)
+        gen = Dates(today)
+        assert names["tomorrow"] == (today + dt.timedelta(days=1)).isoformat()
+        for i, day in enumerate(WEEKDAYS):
+            assert names[day] == gen.weekday(i).isoformat(), (today, day)
+            assert names[f"next {day}"] == gen.weekday(i, next_week=True).isoformat(), (today, day)
+        assert f"Today is {WEEKDAYS[today.weekday()]} {today.isoformat()}." in line
+        assert line.endswith(f"The month ends {gen.end_of_month().isoformat()}.")
+
+
+def test_every_weekday_date_the_generator_writes_can_be_copied_from_the_calendar():
+    today = dt.date(2026, 3, 2)
+    names = named_dates(calendar(today))
+    rng = random.Random(0)
+    seen = 0
+    for _ in range(500):
+        slot = Dates(today).draw(rng)
+        said = re.sub(r"^this ", "", slot.text)
+        if said in names:
+            assert names[said] == slot.value.isoformat(), slot
+            seen += 1
+    assert seen > 100  # weekday names and "tomorrow" are a good share of the dates people say
+
+
+def test_system_prompt_placeholders():
+    s = Settings(today="2026-03-02", system_prompt="Today is {today}. {calendar}")
+    text = s.render_system_prompt()
+    assert text.startswith("Today is 2026-03-02. Today is Monday 2026-03-02. Coming days: tomorrow or Tuesday")
+    assert "{" not in text
