@@ -108,9 +108,13 @@ def test_decision_weights_fall_on_the_tokens_that_decide_the_call(model_cache):
         assert all(label != IGNORE for label, w in zip(f.labels, f.weights) if w != 1.0)  # only trained tokens
         return f, [tok.decode([t]) for t, w in zip(f.input_ids, f.weights) if w == 3.0]
 
-    # Two parallel calls, then the answer: call or text, the tool, its argument, one more call, stop.
+    # Two parallel calls, then the answer: call or text, the tool, its argument, close the arguments
+    # (the closing quote: no other argument), one more call, stop.
     two_calls, pieces = weighted("seed_026")
-    assert pieces == ["<", "create", "title", "\n", "create", "title", "<|im_end|>", "Added"]
+    assert pieces == ["<", "create", "title", '"', "}}", "\n", "create", "title", '"', "}}", "<|im_end|>", "Added"]
+    # One more argument after the title (`",` merges the quote and the comma), one tag and no second.
+    _, pieces = weighted("seed_004")
+    assert pieces == ["<", "create", "title", '",', "tags", '"]', "}}", "<|im_end|>", "Added"]
     clarify, pieces = weighted("seed_051")  # "Add a task": the first token of the question decides abstention
     assert pieces == ["Sure"]
     # Scaled per batch so the loss keeps the per-token scale: the weights of the trained tokens sum to their count.

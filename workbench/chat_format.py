@@ -317,6 +317,9 @@ def decision_points(rendered: Rendered) -> list[int]:
     - the first character of each tool name: which tool;
     - the first character of each argument key (and of each later array item): which optional
       arguments are passed, how many tags;
+    - the end of each argument value and the `,`, `}` or `]` after it: one more argument (or
+      item), or close. The tokenizer merges a string's closing quote with the comma (`",`), so
+      this is the token where a model adds an argument nobody asked for, or drops one;
     - the character after each `</tool_call>`: another call, or the end of the turn.
     The rest of a turn is mostly copying (titles, ids) or wording. Training can weight these
     tokens up (`TrainConfig.decision_weight`) so that the few tokens that decide the call get
@@ -335,9 +338,30 @@ def decision_points(rendered: Rendered) -> list[int]:
                 continue
             args_at += len('"arguments": ')
             points.extend(start + k.end() for k in _KEY.finditer(turn, args_at, close))
+            points.extend(start + i for i in _value_ends(turn, args_at, close))
             if start + close + len(CALL_CLOSE) < end:
                 points.append(start + close + len(CALL_CLOSE))
     return sorted(set(points))
+
+
+def _value_ends(turn: str, start: int, stop: int) -> list[int]:
+    """Offsets of each `,` `}` `]` outside strings in `turn[start:stop]`, and of the character before it."""
+    out: list[int] = []
+    in_string = escaped = False
+    for i in range(start, stop):
+        c = turn[i]
+        if in_string:
+            if escaped:
+                escaped = False
+            elif c == "\\":
+                escaped = True
+            elif c == '"':
+                in_string = False
+        elif c == '"':
+            in_string = True
+        elif c in ",}]":
+            out += [i - 1, i]
+    return out
 
 
 # ---------------------------------------------------------------- tokens
