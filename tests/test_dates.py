@@ -1,10 +1,11 @@
 """The `{calendar}` line must name every date the way the offline generator says it."""
 
 import datetime as dt
+import json
 import random
 import re
 
-from workbench.dates import WEEKDAYS, calendar
+from workbench.dates import WEEKDAYS, calendar, fill_prompt
 from workbench.generate.values import Dates
 from workbench.project import Settings
 
@@ -54,3 +55,25 @@ def test_system_prompt_placeholders():
     text = s.render_system_prompt()
     assert text.startswith("Today is 2026-03-02. Today is Monday 2026-03-02. Coming days: tomorrow or Tuesday")
     assert "{" not in text
+
+
+def test_an_adapter_is_given_another_day_through_its_saved_template(tmp_path):
+    from workbench.inference import adapter_system_prompt
+
+    template = "Tools help. {calendar}"
+    (tmp_path / "workbench.json").write_text(json.dumps({
+        "system_prompt": fill_prompt(template, "2026-03-02"), "system_prompt_template": template,
+        "today": "2026-03-02"}))
+    assert "Today is Monday 2026-03-02." in adapter_system_prompt(tmp_path, "")
+    moved = adapter_system_prompt(tmp_path, "", today="2026-04-10")
+    assert "Today is Friday 2026-04-10." in moved and "next Monday 2026-04-13" in moved
+    # An adapter saved before templates were kept answers with the prompt it was trained with.
+    (tmp_path / "workbench.json").write_text(json.dumps({"system_prompt": "Today is 2026-03-02."}))
+    assert adapter_system_prompt(tmp_path, "", today="2026-04-10") == "Today is 2026-03-02."
+
+
+def test_serve_today_must_be_a_date(tmp_path, capsys):
+    from workbench.cli import main
+
+    assert main(["serve", str(tmp_path), "--today", "tomorrowish"]) == 2
+    assert "--today: 'tomorrowish' is not a date as YYYY-MM-DD, or `now`" in capsys.readouterr().err

@@ -87,3 +87,17 @@ async def test_eval_screen_shows_failures_and_turns_them_into_examples(tmp_path,
             await pilot.press("g")
             await pilot.pause()
             assert app.screen.query_one("#filter", Input).value == screen.case["gold"]["meta"]["source_example"]
+
+
+def test_a_model_is_named_by_run_id_prefix_or_by_an_absolute_adapter_path(tmp_path):
+    from workbench.inference import resolve_model_ref
+
+    runs = tmp_path / "runs"
+    adapter = runs / "20261122-151708-f0c6" / "adapter"
+    adapter.mkdir(parents=True)
+    (adapter / "adapter_config.json").write_text("{}")
+    (adapter / "workbench.json").write_text(json.dumps({"base_model": "bundled:smollm2-135m"}))
+    assert resolve_model_ref("20261122-151708", runs) == ("bundled:smollm2-135m", adapter)
+    assert resolve_model_ref(str(adapter), runs) == ("bundled:smollm2-135m", adapter)
+    assert resolve_model_ref(str(adapter.parent), runs) == ("bundled:smollm2-135m", adapter)
+    assert resolve_model_ref("base", runs, "some/base") == ("some/base", None)

@@ -173,6 +173,13 @@ def test_detached_run_stop_resume_kill_resume_finish(tmp_path, model_cache, caps
     assert not torch.allclose(before, after)
     assert "generation" in (run.adapter_dir / "chat_template.jinja").read_text()
     assert [r.id for r in list_runs(project.runs_dir)] == [run.id]
+    # The prompt travels with the adapter as trained, and as a template for another day.
+    from workbench.inference import adapter_system_prompt
+
+    saved = json.loads((run.adapter_dir / "workbench.json").read_text())
+    assert saved["system_prompt"] == project.system_prompt() and saved["today"] == project.settings.today
+    assert adapter_system_prompt(run.adapter_dir, "") == project.system_prompt()
+    assert adapter_system_prompt(run.adapter_dir, "", today="2026-04-10") == project.system_prompt("2026-04-10")
 
     # Export: the merged model computes what base + adapter computes, and the vLLM command is printed.
     from transformers import AutoModelForCausalLM

@@ -36,7 +36,7 @@ class Answer:
 
 class Assistant:
     def __init__(self, model_ref: str, project=None, constrained: bool = True, device: str | None = None,
-                 dtype=None, weights: str = "fp32"):
+                 dtype=None, weights: str = "fp32", today: str | None = None):
         from workbench.inference import Engine, adapter_system_prompt, resolve_model_ref
 
         default_base = project.settings.base_model if project is not None else "bundled:smollm2-135m"
@@ -46,7 +46,11 @@ class Assistant:
         self.model_ref = model_ref
         self.name = model_ref if model_ref == "base" or adapter is None else Path(adapter).parent.name \
             if Path(adapter).name == "adapter" else Path(adapter).name
-        self.system_prompt = adapter_system_prompt(adapter, project.system_prompt() if project is not None else "")
+        # `today`: the day `{today}` and `{calendar}` stand for (default: the one trained with).
+        default_prompt = project.system_prompt(today) if project is not None else ""
+        self.system_prompt = adapter_system_prompt(adapter, default_prompt, today)
+        # The day the prompt was moved to, or None where it stays as trained (or was already that day).
+        self.today = today if today and self.system_prompt != adapter_system_prompt(adapter, default_prompt) else None
         self.constrained = constrained
         self.decoder = Decoder(self.engine.model, self.engine.tokenizer, self.engine.stop_ids, lean=weights)
 

@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as _dt
 import json
 import sys
 from pathlib import Path
@@ -110,6 +111,8 @@ def _parser() -> argparse.ArgumentParser:
                     help="with tool_choice auto, decode freely instead of under the tool grammar")
     sv.add_argument("--weights", choices=("fp32", "int8"), default="fp32",
                     help="int8: a quarter of the bytes per token on CPU, answers checked in docs/benchmarks.md")
+    sv.add_argument("--today", help="the day {today} and {calendar} in the system prompt stand for: YYYY-MM-DD, "
+                                    "or `now` for the real date (default: the day the model was trained with)")
     sv.set_defaults(func=cmd_serve)
 
     ex = sub.add_parser("export-model", help="merge a run's adapter into its base; print the vLLM command")
@@ -434,9 +437,16 @@ def cmd_serve(args) -> int:
     from workbench.project import ProjectError
     from workbench.serve import serve
 
+    today = _dt.date.today().isoformat() if args.today == "now" else args.today
+    if today is not None:
+        try:
+            _dt.date.fromisoformat(today)
+        except ValueError:
+            return _fail(f"--today: {args.today!r} is not a date as YYYY-MM-DD, or `now`")
     try:
         project = _project(args.dir)
-        assistant = Assistant(args.model, project, constrained=not args.no_constrained, weights=args.weights)
+        assistant = Assistant(args.model, project, constrained=not args.no_constrained, weights=args.weights,
+                              today=today)
     except (ProjectError, ModelError, OSError) as exc:
         return _fail(str(exc))
     api_key = args.api_key or os.environ.get("WORKBENCH_API_KEY") or None
@@ -448,7 +458,8 @@ def cmd_serve(args) -> int:
     # so the first request does not pay for it (about 3 s on 2 CPU cores).
     assistant.warm(project.load_tools())
     print(f"serving {model_id} on http://{args.host}:{args.port}/v1 "
-          f"(constrained tool calls: {'on' if assistant.constrained else 'for none/required/named only'})",
+          f"(constrained tool calls: {'on' if assistant.constrained else 'for none/required/named only'}; "
+          f"dates in the system prompt: {assistant.today or 'as trained'})",
           file=sys.stderr)
     serve(assistant, model_id, args.host, args.port, api_key, aliases=(args.model,))
     return 0

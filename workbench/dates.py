@@ -37,3 +37,8 @@ def calendar(today: dt.date) -> str:
     days = "; ".join(f"{' or '.join(labels)} {d.isoformat()}" for d, labels in sorted(names.items()))
     return (f"Today is {WEEKDAYS[today.weekday()]} {today.isoformat()}. Coming days: {days}. "
             f"The month ends {end_of_month(today).isoformat()}.")
+
+
+def fill_prompt(template: str, today: str) -> str:
+    """A system prompt with `{today}` (YYYY-MM-DD) and `{calendar}` filled in for `today`."""
+    return template.replace("{today}", today).replace("{calendar}", calendar(dt.date.fromisoformat(today)))

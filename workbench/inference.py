@@ -11,6 +11,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from workbench.dates import fill_prompt
+
 
 @dataclass
 class Generation:
@@ -25,7 +27,7 @@ def resolve_model_ref(ref: str, runs_dir: Path | None = None, default_base: str 
         return default_base, None
     path = Path(ref)
     candidates = [path, path / "adapter"]
-    if runs_dir is not None:
+    if runs_dir is not None and not path.is_absolute():  # a path is not a run id (and glob refuses one)
         candidates += [runs_dir / ref / "adapter"] + [p / "adapter" for p in sorted(runs_dir.glob(f"{ref}*"))]
     for c in candidates:
         if (c / "adapter_config.json").exists():
@@ -36,12 +38,20 @@ def resolve_model_ref(ref: str, runs_dir: Path | None = None, default_base: str 
     return ref, None
 
 
-def adapter_system_prompt(adapter: Path | None, default: str) -> str:
-    """The system prompt an adapter was trained with (saved in its workbench.json), else `default`."""
+def adapter_system_prompt(adapter: Path | None, default: str, today: str | None = None) -> str:
+    """The system prompt an adapter was trained with (saved in its workbench.json), else `default`.
+
+    With `today`, the saved template is filled in for that day instead, so that `{today}` and
+    `{calendar}` name the day the model is used on. Adapters saved before templates were kept
+    answer with the prompt they were trained with.
+    """
     meta = Path(adapter) / "workbench.json" if adapter is not None else None
     if meta is None or not meta.exists():
         return default
-    return json.loads(meta.read_text()).get("system_prompt", default)
+    saved = json.loads(meta.read_text())
+    if today and saved.get("system_prompt_template"):
+        return fill_prompt(saved["system_prompt_template"], today)
+    return saved.get("system_prompt", default)
 
 
 class Engine:

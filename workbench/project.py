@@ -17,7 +17,7 @@ import tomli_w
 import tomllib
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from workbench.dates import calendar
+from workbench.dates import fill_prompt
 from workbench.examples import ExampleFile
 from workbench.fileio import atomic_write_bytes, atomic_write_text
 from workbench.tools import dump_tools, load_tools
@@ -78,9 +78,9 @@ class Settings(BaseModel):
             raise ValueError(f"{value!r} is not a date as YYYY-MM-DD") from None
         return value
 
-    def render_system_prompt(self) -> str:
-        today = _dt.date.fromisoformat(self.today)
-        return self.system_prompt.replace("{today}", self.today).replace("{calendar}", calendar(today))
+    def render_system_prompt(self, today: str | None = None) -> str:
+        """The system prompt for `today` (default: the project's)."""
+        return fill_prompt(self.system_prompt, today or self.today)
 
 
 def load_settings(path: Path) -> Settings:
@@ -159,8 +159,8 @@ class Project:
     def save_settings(self) -> None:
         atomic_write_bytes(self.settings_path, tomli_w.dumps(self.settings.model_dump()).encode())
 
-    def system_prompt(self) -> str:
-        return self.settings.render_system_prompt()
+    def system_prompt(self, today: str | None = None) -> str:
+        return self.settings.render_system_prompt(today)
 
 
 def init_project(root: str | Path, tools: list[dict] | None = None, *, settings: Settings | None = None,

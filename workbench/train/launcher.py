@@ -59,7 +59,8 @@ def prepare_run(project: Project, config: TrainConfig) -> Run:
     atomic_write_text(run.path("dataset.json"), json.dumps({
         "train": len(split.train), "val": len(split.val), "fingerprint": split_fingerprint(split),
         "split_seed": project.settings.split_seed, "val_fraction": frac,
-        "system_prompt": project.system_prompt(), "project": str(project.root),
+        "system_prompt": project.system_prompt(), "system_prompt_template": project.settings.system_prompt,
+        "today": project.settings.today, "project": str(project.root),
         "tools": project.load_tools()}, indent=2))
     return run
 

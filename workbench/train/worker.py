@@ -140,7 +140,9 @@ def train(run: Run, resume: bool) -> str:
     tokenizer.chat_template = WORKBENCH_CHAT_TEMPLATE
     tokenizer.save_pretrained(str(adapter))
     (adapter / "workbench.json").write_text(json.dumps({
-        "base_model": config.base_model, "system_prompt": system_prompt, "tools": tools, "run": run.id}, indent=2))
+        "base_model": config.base_model, "system_prompt": system_prompt, "tools": tools, "run": run.id,
+        # With the template, a served model can be given another day (`serve --today`).
+        "system_prompt_template": dataset.get("system_prompt_template"), "today": dataset.get("today")}, indent=2))
     print(f"[workbench] finished; adapter saved to {adapter}", flush=True)
     return "finished"
 
