@@ -103,7 +103,7 @@ def _parser() -> argparse.ArgumentParser:
 
     sv = sub.add_parser("serve", help="serve a model over the OpenAI chat-completions API")
     sv.add_argument("dir", type=Path, nargs="?", default=None)
-    sv.add_argument("--model", default="base", help="base, or a run id (default: base)")
+    sv.add_argument("--model", default="base", help="base, a run id, or an adapter directory (default: base)")
     sv.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     sv.add_argument("--port", type=int, default=8000)
     sv.add_argument("--api-key", help="require this bearer key (default: $WORKBENCH_API_KEY, or none)")
