@@ -76,7 +76,7 @@ def test_demo_project_is_created_once_with_seed(tmp_path):
 
     p = ensure_demo_project()
     assert p.settings.today == "2026-03-02" and "{calendar}" in p.settings.system_prompt
-    assert "Today is Monday 2026-03-02" in p.system_prompt() and "next Friday 2026-03-13" in p.system_prompt()
+    assert "Today is Monday 2026-03-02" in p.system_prompt() and "next Friday: 2026-03-13" in p.system_prompt()
     ef = p.load_examples()
     seed = [e for e in ef.examples if e.meta["source"] == "seed"]
     generated = [e for e in ef.examples if e.meta["source"] == "offline"]

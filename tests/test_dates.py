@@ -11,14 +11,12 @@ from workbench.project import Settings
 
 
 def named_dates(line: str) -> dict[str, str]:
-    """{"next Friday": "2026-03-13", ...} from a calendar line."""
-    days = line.split("Coming days: ", 1)[1].split(". The month", 1)[0]
+    """{"next Friday": "2026-03-13", ...} from a calendar."""
     out = {}
-    for entry in days.split("; "):
-        labels, date = entry.rsplit(" ", 1)
-        for label in labels.split(" or "):
-            assert label not in out, f"{label} named twice"
-            out[label] = date
+    for entry in line.splitlines()[1:]:
+        label, date = entry.split(": ")
+        assert label not in out, f"{label} named twice"
+        out[label] = date
     return out
 
 
@@ -32,8 +30,10 @@ def test_calendar_agrees_with_the_generators_dates_for_every_weekday():
         for i, day in enumerate(WEEKDAYS):
             assert names[day] == gen.weekday(i).isoformat(), (today, day)
             assert names[f"next {day}"] == gen.weekday(i, next_week=True).isoformat(), (today, day)
-        assert f"Today is {WEEKDAYS[today.weekday()]} {today.isoformat()}." in line
-        assert line.endswith(f"The month ends {gen.end_of_month().isoformat()}.")
+        assert line.startswith(f"Today is {WEEKDAYS[today.weekday()]} {today.isoformat()}.")
+        assert names["end of the month"] == gen.end_of_month().isoformat()
+        in_order = [day for label, day in names.items() if label != "end of the month"]
+        assert in_order == sorted(in_order)
 
 
 def test_every_weekday_date_the_generator_writes_can_be_copied_from_the_calendar():
@@ -53,7 +53,8 @@ def test_every_weekday_date_the_generator_writes_can_be_copied_from_the_calendar
 def test_system_prompt_placeholders():
     s = Settings(today="2026-03-02", system_prompt="Today is {today}. {calendar}")
     text = s.render_system_prompt()
-    assert text.startswith("Today is 2026-03-02. Today is Monday 2026-03-02. Coming days: tomorrow or Tuesday")
+    assert text.startswith("Today is 2026-03-02. Today is Monday 2026-03-02. Dates:\n"
+                           "tomorrow: 2026-03-03\nTuesday: 2026-03-03\n")
     assert "{" not in text
 
 
@@ -66,7 +67,7 @@ def test_an_adapter_is_given_another_day_through_its_saved_template(tmp_path):
         "today": "2026-03-02"}))
     assert "Today is Monday 2026-03-02." in adapter_system_prompt(tmp_path, "")
     moved = adapter_system_prompt(tmp_path, "", today="2026-04-10")
-    assert "Today is Friday 2026-04-10." in moved and "next Monday 2026-04-13" in moved
+    assert "Today is Friday 2026-04-10." in moved and "next Monday: 2026-04-13" in moved
     # An adapter saved before templates were kept answers with the prompt it was trained with.
     (tmp_path / "workbench.json").write_text(json.dumps({"system_prompt": "Today is 2026-03-02."}))
     assert adapter_system_prompt(tmp_path, "", today="2026-04-10") == "Today is 2026-03-02."

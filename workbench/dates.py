@@ -28,15 +28,20 @@ def end_of_month(today: dt.date) -> dt.date:
 
 
 def calendar(today: dt.date) -> str:
-    """One line naming the dates from tomorrow to the end of next week, and the month's end."""
-    names: dict[dt.date, list[str]] = {}
+    """Today, then one line per name a date goes by, tomorrow to the end of next week, and the month's end.
+
+    One "label: date" per line, in date order: a run that wrote the same dates as "Friday 2026-03-06;
+    ..." on one line copied the neighbouring entry's date (docs/benchmarks.md); here each label sits right
+    before the date it names."""
+    named = [(today + dt.timedelta(days=1), "tomorrow")]
     for i, day in enumerate(WEEKDAYS):
-        names.setdefault(weekday(today, i), []).append(day)
-        names.setdefault(weekday(today, i, next_week=True), []).append(f"next {day}")
-    names[today + dt.timedelta(days=1)].insert(0, "tomorrow")
-    days = "; ".join(f"{' or '.join(labels)} {d.isoformat()}" for d, labels in sorted(names.items()))
-    return (f"Today is {WEEKDAYS[today.weekday()]} {today.isoformat()}. Coming days: {days}. "
-            f"The month ends {end_of_month(today).isoformat()}.")
+        named += [(weekday(today, i), day), (weekday(today, i, next_week=True), f"next {day}")]
+    # Dates in order; on a shared date the plain name comes before "next" ("Monday", then "next Monday").
+    named.sort(key=lambda item: (item[0], item[1].startswith("next"), item[1] != "tomorrow"))
+    lines = [f"Today is {WEEKDAYS[today.weekday()]} {today.isoformat()}. Dates:"]
+    lines += [f"{label}: {day.isoformat()}" for day, label in named]
+    lines.append(f"end of the month: {end_of_month(today).isoformat()}")
+    return "\n".join(lines)
 
 
 def fill_prompt(template: str, today: str) -> str:

@@ -24,9 +24,9 @@ from workbench.tools import dump_tools, load_tools
 
 SETTINGS_FILE, TOOLS_FILE, EXAMPLES_FILE = "workbench.toml", "tools.json", "examples.jsonl"
 DEFAULT_SYSTEM_PROMPT = (
-    "You are a helpful assistant that can call tools. {calendar} "
+    "You are a helpful assistant that can call tools. "
     "Call a tool only when the request needs one and you have every required value; "
-    "if a required value is missing, ask for it. Otherwise answer directly."
+    "if a required value is missing, ask for it. Otherwise answer directly.\n{calendar}"
 )
 
 

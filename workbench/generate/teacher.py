@@ -42,7 +42,8 @@ Reply with one JSON object and nothing else: {{"examples": [{{"messages": [...]}
 Messages follow the OpenAI chat format: user messages; assistant messages with "content" and optionally
 "tool_calls" ([{{"id": "call_1", "type": "function", "function": {{"name": ..., "arguments": "<JSON string>"}}}}]);
 tool messages {{"role": "tool", "tool_call_id": ..., "content": "<JSON result>"}} after each call.
-Arguments must satisfy the tool's JSON Schema exactly. {calendar} Resolve relative dates against these.
+Arguments must satisfy the tool's JSON Schema exactly. Resolve relative dates with this calendar:
+{calendar}
 Vary the wording: casual, terse, polite, with typos, long and short. Do not repeat requests.
 
 Tools:
