@@ -433,6 +433,7 @@ def cmd_serve(args) -> int:
     import os
 
     from workbench.assistant import Assistant
+    from workbench.dates import parse_day
     from workbench.models import ModelError
     from workbench.project import ProjectError
     from workbench.serve import serve
@@ -440,9 +441,9 @@ def cmd_serve(args) -> int:
     today = _dt.date.today().isoformat() if args.today == "now" else args.today
     if today is not None:
         try:
-            _dt.date.fromisoformat(today)
-        except ValueError:
-            return _fail(f"--today: {args.today!r} is not a date as YYYY-MM-DD, or `now`")
+            parse_day(today)
+        except ValueError as exc:
+            return _fail(f"--today: {exc}, or `now`")
     try:
         project = _project(args.dir)
         assistant = Assistant(args.model, project, constrained=not args.no_constrained, weights=args.weights,

@@ -44,6 +44,15 @@ def calendar(today: dt.date) -> str:
     return "\n".join(lines)
 
 
+def parse_day(text: str) -> str:
+    """`text` if it is a date as YYYY-MM-DD; else ValueError with a message fit for the user."""
+    try:
+        dt.date.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise ValueError(f"{text!r} is not a date as YYYY-MM-DD") from None
+    return text
+
+
 def fill_prompt(template: str, today: str) -> str:
     """A system prompt with `{today}` (YYYY-MM-DD) and `{calendar}` filled in for `today`."""
     return template.replace("{today}", today).replace("{calendar}", calendar(dt.date.fromisoformat(today)))

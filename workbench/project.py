@@ -17,7 +17,7 @@ import tomli_w
 import tomllib
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from workbench.dates import fill_prompt
+from workbench.dates import fill_prompt, parse_day
 from workbench.examples import ExampleFile
 from workbench.fileio import atomic_write_bytes, atomic_write_text
 from workbench.tools import dump_tools, load_tools
@@ -72,11 +72,7 @@ class Settings(BaseModel):
     @field_validator("today")
     @classmethod
     def _iso_date(cls, value: str) -> str:
-        try:
-            _dt.date.fromisoformat(value)
-        except ValueError:
-            raise ValueError(f"{value!r} is not a date as YYYY-MM-DD") from None
-        return value
+        return parse_day(value)
 
     def render_system_prompt(self, today: str | None = None) -> str:
         """The system prompt for `today` (default: the project's)."""
