@@ -96,6 +96,23 @@ def test_trained_labels_are_exactly_the_assistant_turns(model_cache):
         assert trained == rendered.trained_text(), ex.id
 
 
+def test_the_live_tool_call_check_has_room_for_the_longest_gold_turn(model_cache):
+    from workbench.chat_format import render
+    from workbench.evaluate.model_eval import expand_turns, prompts_and_gold
+    from workbench.models import load_tokenizer
+    from workbench.train.callbacks import generation_budget
+
+    tok = load_tokenizer("bundled:smollm2-135m")
+    seed = ExampleFile.load("sample_tools/task_api/seed.jsonl").examples
+    cases = [c for ex in seed for c in expand_turns(ex)]
+    prompts, gold = prompts_and_gold(cases, [], "Today is 2026-03-02.")
+    # Each gold turn as the model writes it: the full render past its prompt, up to the stop token.
+    turns = [render(c.messages, c.tools, system_prompt="Today is 2026-03-02.").text[len(p):] for c, p in zip(cases, prompts)]
+    longest = max(len(tok(t.split("<|im_end|>")[0], add_special_tokens=False)["input_ids"]) for t in turns)
+    assert longest > 64  # a fixed 64 new tokens (the old budget) cut the seed's longest calls short
+    assert longest <= generation_budget(gold, tok) <= longest + 32
+
+
 def test_decision_weights_fall_on_the_tokens_that_decide_the_call(model_cache):
     from workbench.models import load_tokenizer
     from workbench.train.data import IGNORE, collate, featurize

@@ -91,6 +91,17 @@ class StatusCallback(TrainerCallback):
         self.run.write_status(self.run.read_status().get("state", "running"), last_checkpoint_step=state.global_step)
 
 
+def generation_budget(gold: list[tuple[dict, list]], tokenizer, margin: int = 32) -> int:
+    """New tokens for the sample's generations: its longest gold turn, and a margin.
+
+    A fixed 64 cut a create_task call with four arguments, or two parallel calls, short of its
+    closing tag, and the pane counted the model's right call as invalid JSON."""
+    from workbench.chat_format import format_assistant
+
+    turns = [format_assistant(m.get("content"), m.get("tool_calls")) for m, _ in gold]
+    return max((len(tokenizer(t, add_special_tokens=False)["input_ids"]) for t in turns), default=0) + margin
+
+
 class ToolCallEvalCallback(TrainerCallback):
     """At each evaluation, generate for a small val sample and record tool selection and JSON validity.
 
@@ -98,10 +109,10 @@ class ToolCallEvalCallback(TrainerCallback):
     """
 
     def __init__(self, run: Run, trainer_ref, prompts: list[str], gold: list[tuple[dict, list]], tokenizer,
-                 autocast_dtype=None, max_new_tokens: int = 64):
+                 autocast_dtype=None):
         self.run, self.trainer_ref = run, trainer_ref
         self.prompts, self.gold, self.tokenizer = prompts, gold, tokenizer
-        self.autocast_dtype, self.max_new_tokens = autocast_dtype, max_new_tokens
+        self.autocast_dtype, self.max_new_tokens = autocast_dtype, generation_budget(gold, tokenizer)
 
     def on_evaluate(self, args, state, control, **kwargs):
         if not self.prompts:
