@@ -7,6 +7,13 @@ Two uses, each one command:
 - issue 6, an adapter trained on generated examples only, scored on the hand-written seed:
       .venv/bin/python bench/quality.py --generated 560 --generated-only --data seed --set epochs=2
 
+A run longer than a session: `--home DIR --detach` prepares the project under DIR (kept) and
+starts the training in the background, where it survives the shell; `--score DIR` later scores
+its latest run (`workbench runs DIR/demo` shows progress; `workbench train` resume continues a killed one):
+      .venv/bin/python bench/quality.py --home /work/quality --detach --generated 800 --generated-only \
+          --data seed --set epochs=8 --constrained --no-base
+      .venv/bin/python bench/quality.py --score /work/quality --data seed --constrained --no-base
+
 `--generated N` adds N offline-generated, verified examples (accepted, as a curator would)
 to a fresh copy of the demo project. `--data` is `val` (the project's held-out split) or
 `seed` (sample_tools/task_api/seed.jsonl). Metrics are the evaluator's (docs/metrics.md),
@@ -14,6 +21,7 @@ plus abstention on the clarify and no_tool cases alone.
 
     .venv/bin/python bench/quality.py [--generated N [--generated-only]] [--data val|seed]
                                       [--set KEY=VALUE ...] [--constrained] [--no-base]
+                                      [--home DIR [--detach] | --score DIR]
 """
 
 from __future__ import annotations
@@ -55,17 +63,45 @@ def main() -> None:
     ap.add_argument("--set", action="append", default=[])
     ap.add_argument("--constrained", action="store_true")
     ap.add_argument("--no-base", action="store_true", help="skip the base model's evaluation")
+    ap.add_argument("--home", help="keep the project under this directory (default: a fresh temporary one)")
+    ap.add_argument("--detach", action="store_true", help="start the training in the background and return")
+    ap.add_argument("--score", metavar="HOME", help="only score the latest run of an earlier --home")
     args = ap.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    tmp = tempfile.mkdtemp(prefix="wb-quality-")
-    os.environ["WORKBENCH_HOME"] = tmp
-    from workbench.evaluate.model_eval import evaluate
-    from workbench.examples import ExampleFile
-    from workbench.generate import GenerateSpec, generate
+    home = args.score or args.home or tempfile.mkdtemp(prefix="wb-quality-")
+    Path(home).mkdir(parents=True, exist_ok=True)
+    os.environ["WORKBENCH_HOME"] = home
     from workbench.project import ensure_demo_project
     from workbench.train.runs import list_runs
 
     project = ensure_demo_project()
+    if args.score:
+        run = list_runs(project.runs_dir)[-1]
+        if run.state() != "finished":
+            sys.exit(f"run {run.id} is {run.state()} (see {run.dir / 'log.txt'}); score it once it has finished")
+        out = {"run": run.id, "state": "finished"}
+    else:
+        n_train = prepare(project, args)
+        cmd = [sys.executable, "-m", "workbench.cli", "train", str(project.root), "--preset", "cpu-quick"]
+        for s in args.set:
+            cmd += ["--set", s]
+        cmd += ["--detach"] if args.detach else []
+        start = time.perf_counter()
+        subprocess.run(cmd, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+        run = list_runs(project.runs_dir)[-1]
+        if args.detach:
+            print(json.dumps({"home": home, "run": run.id, "dir": str(run.dir), "accepted_examples": n_train}))
+            return
+        out = {"run": run.id, "state": run.status().get("state"), "accepted_examples": n_train,
+               "generated_only": args.generated_only, "train_wall_s": round(time.perf_counter() - start, 1)}
+    print(json.dumps({**out, **score(project, run, args)}, indent=2))
+
+
+def prepare(project, args) -> int:
+    """Add the generated examples (accepted, as a curator would); the number of accepted examples."""
+    from workbench.examples import ExampleFile
+    from workbench.generate import GenerateSpec, generate
+
     if args.generated:
         result = generate(project, GenerateSpec(n=args.generated, seed=args.seed))
         ef = project.load_examples()
@@ -75,19 +111,15 @@ def main() -> None:
             ex.meta["status"] = "accepted"
             ef.append(ex)
         ef.save()
-    n_train = len([e for e in ExampleFile.load(project.examples_path).examples if e.status == "accepted"])
-    cmd = [sys.executable, "-m", "workbench.cli", "train", str(project.root), "--preset", "cpu-quick"]
-    for s in args.set:
-        cmd += ["--set", s]
-    start = time.perf_counter()
-    subprocess.run(cmd, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
-    train_s = time.perf_counter() - start
-    run = list_runs(project.runs_dir)[-1]
+    return len([e for e in ExampleFile.load(project.examples_path).examples if e.status == "accepted"])
+
+
+def score(project, run, args) -> dict:
+    from workbench.evaluate.model_eval import evaluate
+
     metrics = run.metrics()
     data = "val" if args.data == "val" else str(ROOT / "sample_tools" / "task_api" / "seed.jsonl")
-    out = {"run": run.id, "state": run.status().get("state"), "accepted_examples": n_train,
-           "generated_only": args.generated_only, "train_wall_s": round(train_s, 1),
-           "steps": max((m["step"] for m in metrics), default=0),
+    out = {"steps": max((m["step"] for m in metrics), default=0),
            "tokens_per_s": round(sum(m["tokens_per_s"] for m in metrics if "tokens_per_s" in m)
                                  / max(1, sum(1 for m in metrics if "tokens_per_s" in m)), 1),
            "rss_peak_mb": max((m.get("rss_peak_mb", 0) for m in metrics), default=0), "data": args.data,
@@ -98,7 +130,7 @@ def main() -> None:
         result["seconds"] = round(time.perf_counter() - t, 1)
         out[name] = summary(result)
         out[f"{name}_eval_dir"] = result["dir"]
-    print(json.dumps(out, indent=2))
+    return out
 
 
 if __name__ == "__main__":
