@@ -77,8 +77,8 @@ def main() -> None:
     project = ensure_demo_project()
     if args.score:
         run = list_runs(project.runs_dir)[-1]
-        if run.state() != "finished":
-            sys.exit(f"run {run.id} is {run.state()} (see {run.dir / 'log.txt'}); score it once it has finished")
+        if run.state != "finished":
+            sys.exit(f"run {run.id} is {run.state} (see {run.dir / 'log.txt'}); score it once it has finished")
         out = {"run": run.id, "state": "finished"}
     else:
         n_train = prepare(project, args)
