@@ -92,7 +92,7 @@ def main() -> None:
         if args.detach:
             print(json.dumps({"home": home, "run": run.id, "dir": str(run.dir), "accepted_examples": n_train}))
             return
-        out = {"run": run.id, "state": run.status().get("state"), "accepted_examples": n_train,
+        out = {"run": run.id, "state": run.state, "accepted_examples": n_train,
                "generated_only": args.generated_only, "train_wall_s": round(time.perf_counter() - start, 1)}
     print(json.dumps({**out, **score(project, run, args)}, indent=2))
 

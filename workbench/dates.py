@@ -30,13 +30,13 @@ def end_of_month(today: dt.date) -> dt.date:
 def calendar(today: dt.date) -> str:
     """Today, then one line per name a date goes by, tomorrow to the end of next week, and the month's end.
 
-    One "label: date" per line, in date order: a run that wrote the same dates as "Friday 2026-03-06;
-    ..." on one line copied the neighbouring entry's date (docs/benchmarks.md); here each label sits right
-    before the date it names."""
+    One "label: date" per line, in date order, each label right before its date: easy to check by eye
+    in the prompt preview. The bundled model still copies a neighbouring line's date now and then, as it
+    did from the older one-line form (docs/benchmarks.md, quality rows 6 and 7)."""
     named = [(today + dt.timedelta(days=1), "tomorrow")]
     for i, day in enumerate(WEEKDAYS):
         named += [(weekday(today, i), day), (weekday(today, i, next_week=True), f"next {day}")]
-    # Dates in order; on a shared date the plain name comes before "next" ("Monday", then "next Monday").
+    # Dates in order; on a shared date "tomorrow" first, then the plain name, then "next" ("next Monday").
     named.sort(key=lambda item: (item[0], item[1].startswith("next"), item[1] != "tomorrow"))
     lines = [f"Today is {WEEKDAYS[today.weekday()]} {today.isoformat()}. Dates:"]
     lines += [f"{label}: {day.isoformat()}" for day, label in named]
