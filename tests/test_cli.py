@@ -61,7 +61,7 @@ def test_bad_settings_name_the_field(tmp_path):
     try:
         load_settings(tmp_path / "p" / "workbench.toml")
     except ProjectError as exc:
-        assert "field 'today'" in str(exc) and "YYYY-MM-DD" in str(exc)
+        assert str(exc).endswith("workbench.toml: field 'today': 'next week' is not a date as YYYY-MM-DD")
     else:
         raise AssertionError("expected ProjectError")
     (tmp_path / "p" / "workbench.toml").write_text('name = "p\n')

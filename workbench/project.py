@@ -93,7 +93,8 @@ def load_settings(path: Path) -> Settings:
     except ValidationError as exc:
         err = exc.errors()[0]
         field = ".".join(str(p) for p in err["loc"])
-        raise ProjectError(f"{path}: field '{field}': {err['msg']}") from None
+        # pydantic prefixes a validator's own message with "Value error, ": the message says enough.
+        raise ProjectError(f"{path}: field '{field}': {err['msg'].removeprefix('Value error, ')}") from None
 
 
 class Project:
