@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Footer, Input, Label, ListItem, ListView,
 from screens.dialogs import ConfirmDialog, MigrateDialog, ParamDialog, PromptDialog
 from screens.messages import DirtyChanged
 from screens.widgets import WorkbenchHeader
-from workbench.migrate import affected_examples, diff_tools, mark_for_review, migrate_example
+from workbench.migrate import affected_examples, diff_tools, save_tools
 from workbench.problems import Problem
 from workbench.tools import ToolsFileError, dump_tools, import_tools, tool_name, validate_tool, validate_tools
 
@@ -331,43 +331,25 @@ class ToolsScreen(Screen):
             self.notify(f"Not saved: {errors[0]}", severity="error", timeout=8)
             return
         store = self.app.store
-        changes = diff_tools(self.saved, self.working)
-        affected = {c: exs for c, exs in affected_examples(store.examples if store else [], changes).items() if exs}
+        affected = affected_examples(store.examples if store else [], diff_tools(self.saved, self.working))
         if not affected:
-            self._write([], None)
+            self._write(None)
             return
-        self.app.push_screen(MigrateDialog(affected), lambda choice: self._write(affected, choice) if choice else
+        self.app.push_screen(MigrateDialog(affected), lambda choice: self._write(choice) if choice else
                              self.notify("Save cancelled; nothing was written."))
 
-    def _write(self, affected, choice: str | None) -> None:
-        old, new = self.saved, copy.deepcopy(self.working)
-        store = self.app.store
-        self.app.project.save_tools(new)
-        touched: list[str] = []
-        if store is not None:
-            store.replace_tools(old, new)
-            changes = list(affected)
-            seen = set()
-            for exs in affected.values():
-                for ex in exs:
-                    if ex.id in seen:
-                        continue
-                    seen.add(ex.id)
-                    fixed = migrate_example(ex, changes, new) if choice == "migrate" else mark_for_review(ex, changes)
-                    if choice == "migrate":
-                        fixed.data["tools"] = new if ex.tools is not None else None
-                    store.put(fixed)
-                    touched.append(ex.id)
+    def _write(self, choice: str | None) -> None:
+        new = copy.deepcopy(self.working)
+        result = save_tools(self.app.project, self.app.store, self.saved, new, choice)
         self.app.tools = new
         self.saved = copy.deepcopy(new)
         self.texts = [tool_json(t) for t in self.working]
         self.set_dirty()
         self.refresh_list()
-        if store is not None:
-            self.app.changed(touched)
+        if self.app.store is not None:
+            self.app.changed(result.touched)
             self.app.validate_all()
-        verb = {"migrate": "migrated", "review": "marked for review"}.get(choice or "", "")
-        self.notify("Saved tools.json" + (f"; {len(touched)} examples {verb}." if touched else "."))
+        self.notify(result.describe())
 
 
 def _set_param(fn: dict, old_name: str | None, value: dict | None) -> None:

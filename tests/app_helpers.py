@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import sample_tools
@@ -25,11 +26,20 @@ def make_project(root: Path, status: str | None = "pending") -> Project:
 LONG_RUNNING = {"watch-runs"}  # workers that live as long as their screen
 
 
-async def settle(pilot, app) -> None:
-    """Wait for background workers (loading, validation, saving) and the screen to catch up."""
-    for _ in range(400):
+async def settle(pilot, app, timeout: float = 60.0) -> None:
+    """Wait for background workers (loading, validation, saving) and the screen to catch up.
+
+    Fails when they do not finish in `timeout` seconds: a test that carried on would
+    assert on a half-loaded app and pass or fail by luck.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
         busy = [w for w in app.workers if w.is_running and w.group not in LONG_RUNNING]
         if app.store is not None and not busy:
             break
+        if loop.time() > deadline:
+            names = ", ".join(w.description or w.name for w in busy) or "none (the store never loaded)"
+            raise AssertionError(f"workers still running after {timeout:.0f} s: {names}")
         await pilot.pause(0.02)
     await pilot.pause()

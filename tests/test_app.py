@@ -388,3 +388,23 @@ async def test_rejected_generated_examples_show_why(project):
         console.print(render_conversation(app.store.index[app.screen.query_one(ExampleTable).current.id], []))
         shown = console.export_text()
         assert "rejected at execution" in shown and "task_99 not found" in shown
+
+
+async def test_saving_a_change_that_affects_no_example(project):
+    """A description edit touches no example: it saves at once, without a dialog (it used to crash)."""
+    app = WorkbenchApp(project)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("1")
+        await pilot.pause()
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        app.screen.query_one("#form-description", Input).value = "Create a task, with a due date if given."
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert not isinstance(app.screen, MigrateDialog)
+        assert any(str(n.message) == "Saved tools.json." for n in app._notifications)
+        assert app.return_code is None and app.is_running
+    tools = Project.open(project.root).load_tools()
+    assert tools[0]["function"]["description"] == "Create a task, with a due date if given."

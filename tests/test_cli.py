@@ -106,3 +106,64 @@ def test_stub_toolsets_execute_for_real():
     assert json.loads(e.call("search_db", {"query": "budget"}))["total"] == 2
     assert json.loads(e.call("send_email", {"to": "a@b.co", "body": "hi"}))["sent"] is True
     assert sample_tools.get_toolset("task_api").destructive == {"delete_task"}
+
+
+def test_every_command_names_a_missing_project_in_one_line(tmp_path):
+    nope = str(tmp_path / "nope")
+    for args in (["runs", nope], ["eval", nope, "--model", "base"], ["stop", "x", nope], ["resume", "x", nope],
+                 ["train", nope], ["generate", nope], ["export-model", "x", nope, "--out", nope]):
+        out = run(*args)
+        assert out.returncode == 2, args
+        assert "Traceback" not in out.stderr, args
+        assert out.stderr.strip() == (f"workbench: {nope}: not a workbench project (no workbench.toml); "
+                                      f"create one with `workbench init {nope}`"), args
+
+
+def test_a_mistyped_command_is_not_taken_for_a_project(tmp_path):
+    out = run("frobnicate")
+    assert out.returncode == 2 and "'frobnicate' is neither a command nor a project directory" in out.stderr
+    assert "usage: workbench [DIR]" in run("--help").stdout
+
+
+def test_stop_and_resume_take_an_id_a_prefix_a_run_directory_or_the_project(tmp_path, capsys):
+    from workbench.train.runs import Run
+
+    project = Project.open(tmp_path / "p") if main(["init", str(tmp_path / "p")]) == 0 else None
+    runs = {}
+    for run_id, state in (("20261202-010000-aaaa", "stopped"), ("20261202-020000-bbbb", "stopped")):
+        r = Run(project.runs_dir / run_id)
+        r.dir.mkdir(parents=True)
+        r.write_status(state)
+        runs[run_id] = r
+    capsys.readouterr()
+    assert main(["stop", "20261202", str(project.root)]) == 2
+    assert "'20261202' matches 2 runs (20261202-010000-aaaa, 20261202-020000-bbbb)" in capsys.readouterr().err
+    assert main(["stop", "nothing", str(project.root)]) == 2
+    err = capsys.readouterr().err
+    assert "no run 'nothing'" in err and "20261202-020000-bbbb" in err and "a run directory" in err
+    assert main(["stop", str(project.root)]) == 2  # nothing is running
+    assert "no run to stop" in capsys.readouterr().err
+    # A run directory, or the project itself (its newest resumable run), instead of RUN DIR.
+    for ref, expect in ((str(runs["20261202-010000-aaaa"].dir), "20261202-010000-aaaa"),
+                        (str(project.root), "20261202-020000-bbbb")):
+        assert main(["resume", ref]) == 2  # no checkpoint: the error names the run, found by path
+        assert expect in capsys.readouterr().err
+
+
+def test_validate_at_80_columns_keeps_messages_whole_and_brackets_literal(tmp_path):
+    import io
+
+    from rich.console import Console
+
+    from workbench.report import validate_path
+
+    bad = tmp_path / "tools.json"
+    bad.write_text('[{"type": "function", "function": {"name": "bad name!", "description": "x", '
+                   '"parameters": {"type": "object", "properties": {}}}}]')
+    report = validate_path(bad)
+    for width in (80, 140):
+        out = io.StringIO()
+        report.print(Console(file=out, width=width, color_system=None))
+        text = out.getvalue()
+        assert "'bad name!' must match ^[a-zA-Z0-9_-]{1,64}$" in text, text
+        assert max(len(line) for line in text.splitlines()) <= width

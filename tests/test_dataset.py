@@ -111,3 +111,52 @@ def test_migrating_a_parameter_rename_keeps_examples_valid(seed):
                    for c in m.get("tool_calls") or [] if c["function"]["name"] == "update_task"]
     assert any("new_title" in a for a in update_args)
     assert not any("title" in a for a in update_args)
+
+
+ROOMS = "tests/data/rooms"  # a toolset the project does not ship
+
+
+def test_saving_a_schema_change_leaves_no_accepted_example_invalid(tmp_path):
+    from workbench.migrate import save_tools
+    from workbench.project import Settings, init_project
+    from workbench.store import ExampleStore
+
+    old = json.loads(open(f"{ROOMS}/tools.json").read())
+    project = init_project(tmp_path / "p", old, settings=Settings(name="rooms", today="2026-03-02"),
+                           examples=open(f"{ROOMS}/examples.jsonl", "rb").read())
+    store = ExampleStore.open(project.examples_path)
+    new = json.loads(json.dumps(old))
+    book = new[0]["function"]["parameters"]
+    book["required"].append("duration_minutes")           # not migratable: nobody knows the value
+    listing = new[2]["function"]["parameters"]["properties"]
+    listing["room_name"] = listing.pop("room")            # a rename: migratable
+
+    result = save_tools(project, store, old, new, "migrate")
+
+    assert project.load_tools() == new
+    assert sorted(result.migrated) == ["rooms_003"]
+    assert sorted(result.review) == ["rooms_006"]        # rooms_001 already gives a duration
+    assert "now required" in store.index["rooms_006"].meta["notes"]
+    problems = validate_all(store.examples, new)
+    assert all(store.index[i].status == "pending" for i in problems), problems
+    assert result.describe() == "Saved tools.json; 1 examples migrated, 1 marked for review."
+    # Reopened from disk (journal replayed), the same holds.
+    again = ExampleStore.open(project.examples_path)
+    assert {e.id for e in again.examples if e.status == "accepted"} & set(validate_all(again.examples, new)) == set()
+
+
+def test_saving_a_change_that_affects_nothing_writes_only_the_tools(tmp_path):
+    from workbench.migrate import save_tools
+    from workbench.project import Settings, init_project
+    from workbench.store import ExampleStore
+
+    old = json.loads(open(f"{ROOMS}/tools.json").read())
+    project = init_project(tmp_path / "p", old, settings=Settings(name="rooms", today="2026-03-02"),
+                           examples=open(f"{ROOMS}/examples.jsonl", "rb").read())
+    store = ExampleStore.open(project.examples_path)
+    new = json.loads(json.dumps(old))
+    new[1]["function"]["description"] += " Only future bookings."
+    result = save_tools(project, store, old, new)
+    assert result.touched == [] and result.describe() == "Saved tools.json."
+    assert project.load_tools()[1]["function"]["description"].endswith("Only future bookings.")
+    assert all(e.tools is None or e.tools == new for e in store.examples)

@@ -35,11 +35,32 @@ def main(argv: list[str] | None = None) -> int:
         return _open_app(argv)
     parser = _parser()
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except _user_errors() as exc:
+        # What the user typed or has on disk is wrong: one line that says so, never a traceback.
+        return _fail(str(exc))
+
+
+def _user_errors() -> tuple[type[Exception], ...]:
+    from workbench.evaluate.model_eval import EvalError
+    from workbench.models import ModelError
+    from workbench.project import ProjectError
+    from workbench.tools import ToolsFileError
+    from workbench.train.config import ConfigError
+    from workbench.train.launcher import LaunchError
+    from workbench.train.runs import RunNotFound
+
+    return (ProjectError, ToolsFileError, ModelError, ConfigError, LaunchError, RunNotFound, EvalError)
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="workbench", description="Fine-tune language models to call tools.")
+    p = argparse.ArgumentParser(
+        prog="workbench", usage="workbench [DIR] [--read-only]\n       workbench COMMAND ...",
+        description="Fine-tune language models to call tools. With no command, `workbench [DIR]` opens the app "
+                    "on the project in DIR (default: the demo project); --read-only opens it without writing.",
+        epilog="`workbench COMMAND --help` describes a command. RUN is a run id, a unique prefix of one, "
+               "or a run directory.")
     sub = p.add_subparsers(dest="command", required=True)
 
     init = sub.add_parser("init", help="create a project directory")
@@ -126,7 +147,8 @@ def _parser() -> argparse.ArgumentParser:
     runs.set_defaults(func=cmd_runs)
     for name, fn in (("stop", cmd_stop), ("resume", cmd_resume)):
         sp = sub.add_parser(name, help=f"{name} a training run")
-        sp.add_argument("run")
+        sp.add_argument("run", help="a run id, a unique prefix of one, a run directory, or a project directory "
+                                    f"(its newest run that can {name})")
         sp.add_argument("dir", type=Path, nargs="?", default=None)
         sp.set_defaults(func=fn)
     return p
@@ -142,6 +164,10 @@ def _open_app(argv: list[str]) -> int:
 
     read_only = "--read-only" in argv
     rest = [a for a in argv if a != "--read-only"]
+    if rest and not Path(rest[0]).exists() and "/" not in rest[0] and "." not in rest[0]:
+        # A bare word that is no directory here is far more likely a mistyped command than a project.
+        return _fail(f"{rest[0]!r} is neither a command nor a project directory. Commands: {', '.join(COMMANDS)} "
+                     "(`workbench --help`); `workbench DIR` opens the project in DIR.")
     try:
         project = Project.open(rest[0]) if rest else ensure_demo_project()
     except ProjectError as exc:
@@ -369,10 +395,13 @@ def cmd_runs(args) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from workbench.train.runs import list_runs
+    from workbench.train.runs import list_runs, new_run_id
 
     project = _project(args.dir)
+    # Run ids are never cut: they are what `stop`, `resume` and `eval --model` take.
     table = Table("run", "state", "base model", "steps", "last loss", "eval loss")
+    table.columns[0].no_wrap = table.columns[1].no_wrap = True
+    table.columns[0].min_width = len(new_run_id())
     for run in list_runs(project.runs_dir):
         st = run.status()
         metrics = run.metrics()
@@ -386,28 +415,35 @@ def cmd_runs(args) -> int:
     return 0
 
 
+def _run_arg(args, states: tuple[str, ...], what: str):
+    """RUN as typed: a run id (or unique prefix) in DIR's project, a run directory, or a project directory
+    (its newest run in `states`)."""
+    from workbench.project import Project
+    from workbench.train.runs import find_run, pick_run
+
+    ref = Path(args.run).expanduser()
+    if args.dir is None and (ref / "workbench.toml").exists():
+        return pick_run(Project.open(ref).runs_dir, states, what)
+    if args.dir is None and (ref / "status.json").exists():
+        return find_run(ref.parent, str(ref))
+    return find_run(_project(args.dir).runs_dir, args.run)
+
+
 def cmd_stop(args) -> int:
     from workbench.train.launcher import stop
-    from workbench.train.runs import find_run
+    from workbench.train.runs import ACTIVE
 
-    try:
-        run = find_run(_project(args.dir).runs_dir, args.run)
-    except FileNotFoundError as exc:
-        return _fail(str(exc))
+    run = _run_arg(args, ACTIVE, "stop")
     stop(run)
     print(f"asked run {run.id} to stop; it saves a checkpoint first")
     return 0
 
 
 def cmd_resume(args) -> int:
-    from workbench.train.launcher import LaunchError, resume
-    from workbench.train.runs import find_run
+    from workbench.train.launcher import resume
 
-    try:
-        run = find_run(_project(args.dir).runs_dir, args.run)
-        resume(run)
-    except (FileNotFoundError, LaunchError) as exc:
-        return _fail(str(exc))
+    run = _run_arg(args, ("stopped", "died", "failed"), "resume")
+    resume(run)
     print(f"resumed run {run.id}")
     return 0
 

@@ -11,10 +11,15 @@ alternative is to mark the affected examples `pending` with a note, for review.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from workbench.examples import Example
 from workbench.tools import tool_name
+
+if TYPE_CHECKING:
+    from workbench.project import Project
+    from workbench.store import ExampleStore
 
 
 @dataclass(frozen=True)
@@ -129,7 +134,9 @@ def affects(ex: Example, change: Change) -> bool:
 
 
 def affected_examples(examples: list[Example], changes: list[Change]) -> dict[Change, list[Example]]:
-    return {c: [e for e in examples if affects(e, c)] for c in changes}
+    """Every change with the examples it touches; changes that touch none are left out."""
+    found = {c: [e for e in examples if affects(e, c)] for c in changes}
+    return {c: exs for c, exs in found.items() if exs}
 
 
 def migrate_example(ex: Example, changes: list[Change], new_tools: list[dict]) -> Example:
@@ -157,3 +164,62 @@ def mark_for_review(ex: Example, changes: list[Change]) -> Example:
     note = "review after schema change: " + "; ".join(c.describe() for c in changes)
     out.meta["notes"] = (out.meta.get("notes", "") + "\n" + note).strip()
     return out
+
+
+@dataclass
+class ToolsSaved:
+    """What saving a schema change did to the examples."""
+
+    migrated: list[str] = field(default_factory=list)  # valid under the new tools, status kept
+    review: list[str] = field(default_factory=list)    # sent back to pending with a note saying why
+
+    @property
+    def touched(self) -> list[str]:
+        return self.migrated + self.review
+
+    def describe(self) -> str:
+        parts = []
+        if self.migrated:
+            parts.append(f"{len(self.migrated)} examples migrated")
+        if self.review:
+            parts.append(f"{len(self.review)} marked for review")
+        return "Saved tools.json" + (f"; {', '.join(parts)}." if parts else ".")
+
+
+def save_tools(project: "Project", store: "ExampleStore | None", old: list[dict], new: list[dict],
+               choice: str | None = None) -> ToolsSaved:
+    """Write a schema change and bring the examples it affects along.
+
+    `choice` is "migrate" or "review" (what the user picked for the affected examples).
+    Migration renames what can be renamed; an example it leaves invalid under the new tools
+    (a newly required value nobody can guess, a removed tool) goes to review instead, so
+    no accepted example is left invalid. tools.json is written first: a crash after it
+    leaves the examples as they were, which validation then reports.
+    """
+    from workbench.validation import validate_example
+
+    project.save_tools(new)
+    result = ToolsSaved()
+    if store is None:
+        return result
+    store.replace_tools(old, new)
+    affected = affected_examples(store.examples, diff_tools(old, new))
+    by_id: dict[str, tuple[Example, list[Change]]] = {}
+    for change, exs in affected.items():
+        for ex in exs:
+            by_id.setdefault(ex.id, (ex, []))[1].append(change)
+    for ex_id, (ex, changes) in by_id.items():
+        if choice == "migrate":
+            fixed = migrate_example(ex, changes, new)
+            errors = [p for p in validate_example(fixed, new) if p.is_error]
+            if not errors:
+                store.put(fixed)
+                result.migrated.append(ex_id)
+                continue
+            fixed = mark_for_review(fixed, changes)
+            fixed.meta["notes"] += f"\nstill invalid after migration: {errors[0]}"
+        else:
+            fixed = mark_for_review(ex, changes)
+        store.put(fixed)
+        result.review.append(ex_id)
+    return result

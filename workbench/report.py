@@ -23,6 +23,14 @@ class Finding:
     def to_dict(self) -> dict:
         return {"file": self.file, "line": self.line, "example_id": self.example_id, **self.problem.to_dict()}
 
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+    @property
+    def style(self) -> str:
+        return "red" if self.problem.is_error else "yellow"
+
 
 @dataclass
 class ValidationReport:
@@ -46,17 +54,30 @@ class ValidationReport:
     def print(self, console=None) -> None:
         from rich.console import Console
         from rich.table import Table
+        from rich.text import Text
 
         console = console or Console()
         if self.findings:
-            table = Table(show_lines=False, header_style="bold")
-            for col in ("where", "example", "code", "path", "message"):
-                table.add_column(col, overflow="fold", no_wrap=col in ("where", "code"))
-            for f in self.findings[:500]:
-                style = "red" if f.problem.is_error else "yellow"
-                where = f"{f.file}:{f.line}" if f.line else f.file
-                table.add_row(where, f.example_id, f"[{style}]{f.problem.code}[/]", f.problem.path, f.problem.message)
-            console.print(table)
+            shown = self.findings[:500]
+            # A table only where every column but the message fits whole and the message keeps 40 columns.
+            widest = [max(len(get(f)) for f in shown) for get in (lambda f: f.where, lambda f: f.example_id,
+                                                                    lambda f: f.problem.code, lambda f: f.problem.path)]
+            if console.width >= sum(widest) + 40 + 16:
+                table = Table(show_lines=False, header_style="bold")
+                for col in ("where", "example", "code", "path", "message"):
+                    table.add_column(col, overflow="fold", no_wrap=col != "message")
+                for f in shown:
+                    # Text, not markup: messages quote patterns such as ^[a-z]{1,64}$ whose brackets rich would eat.
+                    table.add_row(f.where, f.example_id, Text(f.problem.code, style=f.style), Text(f.problem.path),
+                                  Text(f.problem.message))
+                console.print(table)
+            else:
+                # A narrow terminal (80 columns over SSH): one finding per block, nothing squeezed into a column.
+                for f in shown:
+                    head = Text.assemble((f.where, "bold"), "  ", (f.problem.code, f.style),
+                                         f"  {f.example_id}" if f.example_id else "")
+                    console.print(head)
+                    console.print(Text(f"  {f.problem.path}: " if f.problem.path else "  ") + Text(f.problem.message))
             if len(self.findings) > 500:
                 console.print(f"... and {len(self.findings) - 500} more (use --json for all)")
         colour = "red" if self.error_count else "green"

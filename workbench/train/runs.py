@@ -124,11 +124,36 @@ def list_runs(runs_dir: Path) -> list[Run]:
     return sorted((Run(p) for p in runs_dir.iterdir() if (p / "status.json").exists()), key=lambda r: r.id)
 
 
-def find_run(runs_dir: Path, run_id: str) -> Run:
-    run = Run(runs_dir / run_id)
-    if not run.path("status.json").exists():
-        matches = [r for r in list_runs(runs_dir) if r.id.startswith(run_id)]
-        if len(matches) != 1:
-            raise FileNotFoundError(f"{runs_dir}: no run {run_id!r}")
-        run = matches[0]
-    return run
+class RunNotFound(LookupError):
+    """No run, or more than one, answers to what the user typed; the message lists what exists."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def find_run(runs_dir: Path, ref: str) -> Run:
+    """A run by its id, a unique prefix of its id, or the path of its directory."""
+    path = Path(ref).expanduser()
+    if (path / "status.json").exists():
+        return Run(path.resolve())
+    run = Run(runs_dir / ref)
+    if "/" not in ref and run.path("status.json").exists():
+        return run
+    runs = list_runs(runs_dir)
+    matches = [r for r in runs if r.id.startswith(ref)]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise RunNotFound(f"{ref!r} matches {len(matches)} runs ({', '.join(r.id for r in matches[:5])}): "
+                          "type more of the id")
+    known = f"; its runs: {', '.join(r.id for r in runs[-5:])}" if runs else " (it has no runs)"
+    raise RunNotFound(f"no run {ref!r} in {runs_dir}{known}. Give a run id, a unique prefix of one, "
+                      "or a run directory")
+
+
+def pick_run(runs_dir: Path, states: tuple[str, ...], what: str) -> Run:
+    """The newest run in one of `states`, for commands given a project instead of a run."""
+    runs = [r for r in list_runs(runs_dir) if r.state in states]
+    if not runs:
+        raise RunNotFound(f"{runs_dir.parent}: no run to {what} (none is {' or '.join(states)})")
+    return runs[-1]
