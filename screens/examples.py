@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -157,6 +158,10 @@ class ExamplesScreen(Screen):
                         f"{'[red]' if invalid else ''}{invalid} invalid{'[/]' if invalid else ''}")
 
     def update_count(self) -> None:
+        mistakes = self._filter.mistakes if self._filter is not None else []
+        if mistakes:
+            self.query_one("#count", Static).update(Text("; ".join(mistakes), style="bold red"))
+            return
         self.query_one("#count", Static).update(f"{len(self.shown)} of {len(self.summaries)} shown · {self._counts}")
 
     def on_input_changed(self, event: Input.Changed) -> None:

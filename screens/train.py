@@ -22,6 +22,7 @@ from screens.dialogs import TrainDialog
 from screens.messages import RunProgress, RunsListed
 from screens.widgets import LossPlot, WorkbenchHeader
 from screens.widgets.loss_plot import smooth
+from workbench.dataset import invalid_accepted
 from workbench.train.runs import Run, list_runs, read_metrics
 
 POLL_S = 0.25
@@ -200,14 +201,19 @@ class TrainScreen(Screen):
         if self.app.refuse_if_read_only():
             return
         store = self.app.store
-        accepted = sum(e.status == "accepted" for e in store.examples) if store else 0
+        examples = store.examples if store else []
+        accepted = sum(e.status == "accepted" for e in examples)
         note = f"{accepted} accepted examples (split by the project's seed)."
+        invalid = invalid_accepted(examples, self.app.problems)
+        warning = (f"{len(invalid)} accepted examples are invalid ({', '.join(invalid[:3])}"
+                   f"{' …' if len(invalid) > 3 else ''}): the run will not start until they are fixed or sent "
+                   "back to review (Examples, filter `status:accepted invalid`).") if invalid else ""
 
         def done(config) -> None:
             if config is not None:
                 self.start_run(config)
 
-        self.app.push_screen(TrainDialog(self.app.project.settings.base_model, note), done)
+        self.app.push_screen(TrainDialog(self.app.project.settings.base_model, note, warning), done)
 
     @work(thread=True, exclusive=True, group="start-run", exit_on_error=False, description="starting a run")
     def start_run(self, config) -> None:

@@ -408,3 +408,46 @@ async def test_saving_a_change_that_affects_no_example(project):
         assert app.return_code is None and app.is_running
     tools = Project.open(project.root).load_tools()
     assert tools[0]["function"]["description"] == "Create a task, with a due date if given."
+
+
+async def test_a_mistyped_filter_says_so_instead_of_showing_nothing(project):
+    from textual.widgets import Static
+
+    app = WorkbenchApp(project)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        screen = app.screen
+        screen.query_one("#filter", Input).value = "statu:pending"
+        await pilot.pause()
+        count = str(screen.query_one("#count", Static).render())
+        assert "unknown filter key 'statu'" in count
+        assert len(screen.query_one(ExampleTable).rows) == len(app.store.examples)  # the typo filters nothing
+        screen.query_one("#filter", Input).value = "status:pendign"
+        await pilot.pause()
+        assert "status:pendign matches nothing (one of accepted, pending, rejected)" in \
+            str(screen.query_one("#count", Static).render())
+        screen.query_one("#filter", Input).value = "status:pending 10:30"  # a time is text, not a key
+        await pilot.pause()
+        assert "shown" in str(screen.query_one("#count", Static).render())
+
+
+async def test_train_dialog_warns_when_accepted_examples_are_invalid(project):
+    from textual.widgets import Static
+
+    from screens.dialogs import TrainDialog
+
+    app = WorkbenchApp(project)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        ex = app.store.index["seed_001"].copy()
+        ex.messages[1]["tool_calls"][0]["function"]["arguments"] = "{}"  # a required argument missing
+        ex.meta["status"] = "accepted"
+        app.store.put(ex)
+        app.changed([ex.id])
+        await pilot.press("3")
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.pause()
+        assert isinstance(app.screen, TrainDialog)
+        warning = str(app.screen.query_one("#cfg-warning", Static).render())
+        assert warning.startswith("1 accepted examples are invalid (seed_001)")

@@ -215,6 +215,23 @@ def test_detached_run_stop_resume_kill_resume_finish(tmp_path, model_cache, caps
     assert main(["export-model", run.id, str(project.root), "--out", str(merged_dir)]) == 2  # never overwrites
 
 
+def test_a_stop_does_not_wait_for_an_evaluation(tmp_path, model_cache):
+    """Asked to stop while the step-1 evaluation runs: the evaluation is cut, the run stops a step later."""
+    project = small_project(tmp_path / "p", n=16)
+    config = make_config("cpu-quick", {"max_steps": 8, "batch_size": 2, "eval_every": 1, "eval_sample": 8,
+                                       "epochs": 10, "val_fraction": 0.4})
+    run = prepare_run(project, config)
+    launch(run)
+    # The step's loss line is written just before its evaluation starts.
+    wait(lambda: any("loss" in m for m in run.metrics()), what="the first step")
+    stop(run, timeout=120)
+    assert run.status()["state"] == "stopped", run.path("log.txt").read_text()[-2000:]
+    metrics = run.metrics()
+    assert not [m for m in metrics if any(k.startswith("eval_") for k in m)], metrics  # nothing half-measured
+    assert max(m["step"] for m in metrics) <= 2
+    assert run.last_checkpoint() is not None
+
+
 def test_bad_configs_fail_before_starting_and_say_why(tmp_path):
     with pytest.raises(ConfigError, match="invalid learning_rate"):
         make_config("cpu-quick", {"learning_rate": -1})

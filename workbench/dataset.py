@@ -50,6 +50,11 @@ def split_examples(examples: list[Example], seed: int, val_fraction: float, stat
     return Split(sorted(train, key=lambda e: e.id), sorted(val, key=lambda e: e.id))
 
 
+def invalid_accepted(examples: list[Example], problems: dict[str, list]) -> list[str]:
+    """Ids of accepted examples with validation errors: a run would refuse to start on them."""
+    return [e.id for e in examples if e.status == "accepted" and any(p.is_error for p in problems.get(e.id, ()))]
+
+
 def split_fingerprint(split: Split) -> str:
     h = hashlib.sha256()
     for name, part in (("train", split.train), ("val", split.val)):

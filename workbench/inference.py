@@ -78,10 +78,11 @@ class Engine:
 
 
 def generate_greedy(model, tokenizer, prompts: list[str], max_new_tokens: int,
-                    stop_ids: list[int]) -> list[Generation]:
+                    stop_ids: list[int], should_stop=None) -> list[Generation] | None:
     """Greedy continuations of `prompts` in one left-padded batch, each cut at its first stop token.
 
     Used by the Engine and by the trainer's evaluation callback (on the model being trained).
+    `should_stop`, checked between tokens, cancels the batch: the answer is then None.
     """
     import torch
 
@@ -91,9 +92,21 @@ def generate_greedy(model, tokenizer, prompts: list[str], max_new_tokens: int,
     finally:
         tokenizer.padding_side = side
     start = time.perf_counter()
+    extra = {}
+    if should_stop is not None:
+        from transformers import StoppingCriteria, StoppingCriteriaList
+
+        class _Cancel(StoppingCriteria):
+            def __call__(self, input_ids, scores, **kwargs):
+                return torch.full((input_ids.shape[0],), bool(should_stop()), dtype=torch.bool,
+                                  device=input_ids.device)
+
+        extra["stopping_criteria"] = StoppingCriteriaList([_Cancel()])
     with torch.inference_mode():
         out = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False, eos_token_id=stop_ids,
-                             pad_token_id=tokenizer.pad_token_id)
+                             pad_token_id=tokenizer.pad_token_id, **extra)
+    if should_stop is not None and should_stop():
+        return None
     seconds = time.perf_counter() - start
     results = []
     for row in out[:, enc["input_ids"].shape[1]:]:

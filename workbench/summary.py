@@ -62,6 +62,7 @@ class Filter:
     source: str | None = None
     verify: str | None = None  # ok | failed
     words: list[str] = field(default_factory=list)
+    mistakes: list[str] = field(default_factory=list)  # terms that look like filters but are not: said, not searched
 
     @property
     def empty(self) -> bool:
@@ -99,11 +100,18 @@ class Filter:
         return len(self.words) >= len(other.words) and all(o in n for o, n in zip(other.words, self.words))
 
 
+_VALUES = {"status": ("accepted", "pending", "rejected"), "valid": ("yes", "no", "warn"), "verify": ("ok", "failed")}
+
+
 def parse_filter(query: str) -> Filter:
     f = Filter()
     for term in query.split():
         key, sep, value = term.partition(":")
         field_name = _ALIASES.get(key.lower()) if sep else None
+        if sep and key.isalpha() and field_name is None:
+            # `statu:pending` would otherwise search for the text and silently show nothing.
+            f.mistakes.append(f"unknown filter key {key!r} (keys: status, tool, cat, valid, source, verify)")
+            continue
         if field_name and value:
             value = value.lower() if field_name != "tool" else value
             if field_name == "status":
@@ -122,6 +130,10 @@ def parse_filter(query: str) -> Filter:
             f.valid = "no"
         else:
             f.words.append(term.lower())
+    for name, allowed in _VALUES.items():
+        value = getattr(f, name)
+        if value and value not in allowed:
+            f.mistakes.append(f"{name}:{value} matches nothing (one of {', '.join(allowed)})")
     return f
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static
@@ -18,14 +19,16 @@ FIELDS = [
 
 
 class TrainDialog(FormDialog[TrainConfig]):
-    def __init__(self, base_model: str, dataset_note: str):
+    def __init__(self, base_model: str, dataset_note: str, warning: str = ""):
         super().__init__()
-        self.base_model, self.dataset_note = base_model, dataset_note
+        self.base_model, self.dataset_note, self.warning = base_model, dataset_note, warning
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog tall"):
             yield Static(f"[b]New training run[/b] of {self.base_model}. {self.dataset_note}\n"
                          "ctrl+s starts, escape cancels.", classes="dialog-text")
+            if self.warning:
+                yield Static(Text(self.warning, style="bold red"), id="cfg-warning", classes="dialog-text")
             with VerticalScroll():
                 yield Label("Preset")
                 yield Select([(p, p) for p in PRESETS], value="cpu-quick", id="preset", allow_blank=False)

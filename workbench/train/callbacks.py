@@ -63,7 +63,11 @@ class MetricsCallback(TrainerCallback):
 
 
 class StopCallback(TrainerCallback):
-    """Stops between steps when asked (SIGTERM or a STOP file), saving a checkpoint first."""
+    """Stops at the end of the step when asked (SIGTERM or a STOP file), saving a checkpoint first.
+
+    A stop skips the evaluation that would have followed (val loss and generated tool calls
+    take minutes on CPU), and `is_requested` lets an evaluation already running cut itself short.
+    """
 
     def __init__(self, run: Run):
         self.run = run
@@ -72,11 +76,21 @@ class StopCallback(TrainerCallback):
     def request(self, *_):
         self.requested = True
 
-    def on_step_end(self, args, state, control, **kwargs):
-        if self.requested or self.run.path("STOP").exists():
+    def is_requested(self) -> bool:
+        if not self.requested and self.run.path("STOP").exists():
             self.requested = True
+        return self.requested
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if self.is_requested():
             control.should_save = True
             control.should_training_stop = True
+            control.should_evaluate = False
+        return control
+
+    def on_epoch_end(self, args, state, control, **kwargs):
+        if self.is_requested():
+            control.should_evaluate = False  # the epoch's evaluation would delay the stop by minutes
         return control
 
 
@@ -109,13 +123,13 @@ class ToolCallEvalCallback(TrainerCallback):
     """
 
     def __init__(self, run: Run, trainer_ref, prompts: list[str], gold: list[tuple[dict, list]], tokenizer,
-                 autocast_dtype=None):
-        self.run, self.trainer_ref = run, trainer_ref
+                 autocast_dtype=None, stop_requested=lambda: False):
+        self.run, self.trainer_ref, self.stop_requested = run, trainer_ref, stop_requested
         self.prompts, self.gold, self.tokenizer = prompts, gold, tokenizer
         self.autocast_dtype, self.max_new_tokens = autocast_dtype, generation_budget(gold, tokenizer)
 
     def on_evaluate(self, args, state, control, **kwargs):
-        if not self.prompts:
+        if not self.prompts or self.stop_requested():
             return
         import contextlib
 
@@ -132,9 +146,11 @@ class ToolCallEvalCallback(TrainerCallback):
                else contextlib.nullcontext())
         with ctx:
             gens = generate_greedy(model, self.tokenizer, self.prompts, self.max_new_tokens,
-                                   stop_token_ids(self.tokenizer))
+                                   stop_token_ids(self.tokenizer), should_stop=self.stop_requested)
         if was_training:
             model.train()
+        if gens is None:
+            return  # cut by a stop request: a partial score would mislead
         m = score_pairs(self.gold, [{"raw": g.text} for g in gens])["metrics"]
         entry = {"step": state.global_step, "epoch": round(state.epoch or 0.0, 4), "time": time.time(),
                  "eval_tool_selection": m["tool_selection"], "eval_json_validity": m["json_validity"],

@@ -121,14 +121,19 @@ def shared_prefix_backward(model, prefix_ids, input_ids, attention_mask, labels,
     return total
 
 
+class EvaluationCut(Exception):
+    """A stop was requested while evaluating: the evaluation is abandoned, not finished."""
+
+
 class WorkbenchTrainer(SFTTrainer):
     def __init__(self, *args, train_features=None, eval_features=None, pad_id: int = 0, shared_prefix: bool = True,
-                 suffix_chunk: int = 0, **kwargs):
+                 suffix_chunk: int = 0, stop_requested=lambda: False, **kwargs):
         self.train_features = train_features or []
         self.eval_features = eval_features or []
         self.pad_id = pad_id
         self.shared_prefix = shared_prefix
         self.suffix_chunk = suffix_chunk  # >0: backward the suffixes this many at a time (bounded memory)
+        self.stop_requested = stop_requested  # a stop must not wait for a whole evaluation
         self.tokens_seen = 0          # prompt + completion tokens of every example trained on
         self.tokens_started = time.monotonic()
         super().__init__(*args, **kwargs)
@@ -177,7 +182,19 @@ class WorkbenchTrainer(SFTTrainer):
             self.tokens_seen += int(num_tokens)
         return loss
 
+    def evaluate(self, *args, **kwargs):
+        # An empty result logs nothing: a val loss over part of the split would read as a real point.
+        if self.stop_requested():
+            return {}
+        try:
+            return super().evaluate(*args, **kwargs)
+        except EvaluationCut:
+            self.model.train()
+            return {}
+
     def prediction_step(self, model, inputs, prediction_loss_only, ignore_keys=None):
+        if self.stop_requested():
+            raise EvaluationCut
         inputs = self._prepare_inputs(inputs)
         with torch.no_grad(), self.compute_loss_context_manager():
             inputs.pop("num_tokens", None)

@@ -120,9 +120,10 @@ def train(run: Run, resume: bool) -> str:
                                         "labels": [f.labels for f in val_f]}) if val_f else None,
         callbacks=[MetricsCallback(run, lambda: holder["trainer"]), stop, StatusCallback(run),
                    ToolCallEvalCallback(run, lambda: holder["trainer"], prompts, gold, tokenizer,
-                                        torch.bfloat16 if precision == "bf16" else None)],
+                                        torch.bfloat16 if precision == "bf16" else None, stop.is_requested)],
         train_features=train_f, eval_features=val_f, pad_id=tokenizer.pad_token_id,
         shared_prefix=config.shared_prefix and not config.gradient_checkpointing, suffix_chunk=config.suffix_chunk,
+        stop_requested=stop.is_requested,
     )
     holder["trainer"] = trainer
     checkpoint = run.last_checkpoint() if resume else None
