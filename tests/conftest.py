@@ -30,3 +30,11 @@ def task_tools():
     import json
 
     return json.loads(TASK_TOOLS.read_text())
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test that loads the bundled model (through `model_cache`) is marked `model`,
+    so `pytest -m "not model"` is the fast subset."""
+    for item in items:
+        if "model_cache" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.model)

@@ -21,14 +21,18 @@ MODEL = "wb-base"
 
 
 @pytest.fixture(scope="module")
-def server(model_cache, tmp_path_factory):
+def assistant(model_cache, tmp_path_factory):
     ts = sample_tools.get_toolset("task_api")
     project = init_project(tmp_path_factory.mktemp("serve") / "p", ts.tools,
                            settings=Settings(name="s", today="2026-03-02", toolset="task_api"))
-    assistant = Assistant("base", project)
+    return Assistant("base", project)
+
+
+@pytest.fixture(scope="module")
+def server(assistant):
     bg = BackgroundServer(build_app(assistant, MODEL, api_key=KEY, aliases=("base",)))
     url = bg.start()
-    yield url, ts.tools
+    yield url, sample_tools.get_toolset("task_api").tools
     bg.stop()
 
 
@@ -229,3 +233,59 @@ def test_warm_up_leaves_the_system_turn_cached_for_the_first_request(model_cache
     # Only the user turn ("Mark task_12 as done" and the turn markers) is new.
     assert answer.stats.prompt_tokens - answer.stats.reused_tokens < 20
     assert answer.stats.prompt_tokens > 500
+
+
+RAMBLE = [{"role": "user", "content": "Write a very long story about a lighthouse keeper, in many chapters."}]
+
+
+def _model_free_soon(assistant, seconds: float = 15.0) -> bool:
+    """True once nobody holds the decoder: a gone client's decoding has stopped.
+
+    Without cancellation the base model rambles on to max_tokens (2,000 tokens: minutes here)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not assistant.decoder.lock.locked():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_client_that_hangs_up_stops_its_decoding(server, assistant, client):
+    import httpx2 as httpx
+
+    stream = client.chat.completions.create(model=MODEL, messages=RAMBLE, max_tokens=2000, stream=True,
+                                            tool_choice="none", tools=server[1])
+    got = [c for _, c in zip(range(3), stream)]
+    assert got and assistant.decoder.lock.locked()  # it is decoding for us
+    stream.close()
+    assert _model_free_soon(assistant), "a streaming client went away and the server kept decoding"
+
+    impatient = openai.OpenAI(base_url=server[0], api_key=KEY, max_retries=0, timeout=httpx.Timeout(1.5))
+    with pytest.raises(openai.APITimeoutError):
+        impatient.chat.completions.create(model=MODEL, messages=RAMBLE, max_tokens=2000, tool_choice="none",
+                                          tools=server[1])
+    assert _model_free_soon(assistant), "a non-streaming client went away and the server kept decoding"
+    # And the next caller is served.
+    answer = client.chat.completions.create(model=MODEL, messages=ASK, tools=server[1], tool_choice="required")
+    assert answer.choices[0].message.tool_calls
+
+
+def test_a_full_queue_answers_503_with_retry_after(assistant):
+    bg = BackgroundServer(build_app(assistant, MODEL, api_key=KEY, max_waiting=0))
+    url = bg.start()
+    try:
+        client = openai.OpenAI(base_url=url, api_key=KEY, max_retries=0)
+        holder = client.chat.completions.create(model=MODEL, messages=RAMBLE, max_tokens=2000, stream=True,
+                                                tool_choice="none", tools=[])
+        next(iter(holder))  # decoding for the first client
+        with pytest.raises(openai.APIStatusError) as err:
+            client.chat.completions.create(model=MODEL, messages=ASK)
+        assert err.value.status_code == 503 and err.value.response.headers["retry-after"] == "1"
+        assert "busy" in err.value.message
+        holder.close()
+        assert _model_free_soon(assistant)
+        assert client.chat.completions.create(model=MODEL, messages=ASK, max_tokens=8).choices
+    finally:
+        bg.stop()

@@ -7,7 +7,9 @@ output is only ever parsed as JSON, never evaluated.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,11 +72,12 @@ class Assistant:
 
     def stream(self, messages: list[dict], tools: list[dict] | None = None, tool_choice: Any = "auto",
                parallel: bool = True, max_tokens: int = 256, constrained: bool | None = None,
-               stats: DecodeStats | None = None) -> Iterator[str]:
-        """Raw text pieces as they are decoded."""
+               stats: DecodeStats | None = None, cancel: threading.Event | None = None) -> Iterator[str]:
+        """Raw text pieces as they are decoded; setting `cancel` (or closing the iterator) stops decoding."""
         grammar = self.grammar(tools, tool_choice, parallel, constrained)
-        for step in self.decoder.stream(self.prompt(messages, tools), max_tokens, grammar, stats):
-            yield step.text
+        with closing(self.decoder.stream(self.prompt(messages, tools), max_tokens, grammar, stats, cancel)) as steps:
+            for step in steps:
+                yield step.text
 
     def warm(self, tools: list[dict] | None) -> None:
         """Decode one token after a system turn with these tools: the next request reuses its KV
@@ -83,9 +86,10 @@ class Assistant:
                               self.grammar(tools, "auto", True, True) if tools else None)
 
     def answer(self, messages: list[dict], tools: list[dict] | None = None, tool_choice: Any = "auto",
-               parallel: bool = True, max_tokens: int = 256, constrained: bool | None = None) -> Answer:
+               parallel: bool = True, max_tokens: int = 256, constrained: bool | None = None,
+               cancel: threading.Event | None = None) -> Answer:
         stats = DecodeStats()
-        raw = "".join(self.stream(messages, tools, tool_choice, parallel, max_tokens, constrained, stats))
+        raw = "".join(self.stream(messages, tools, tool_choice, parallel, max_tokens, constrained, stats, cancel))
         return Answer(raw, parse(raw), stats)
 
 
@@ -138,7 +142,7 @@ class RemoteAssistant:
 
     def stream(self, messages: list[dict], tools: list[dict] | None = None, tool_choice: Any = "auto",
                parallel: bool = True, max_tokens: int = 256, constrained: bool | None = None,
-               stats: DecodeStats | None = None) -> Iterator[str]:
+               stats: DecodeStats | None = None, cancel: threading.Event | None = None) -> Iterator[str]:
         from workbench.chat_format import format_call
 
         msgs = list(messages)
@@ -149,9 +153,17 @@ class RemoteAssistant:
             kwargs.update(tools=tools, tool_choice=tool_choice, parallel_tool_calls=parallel)
         calls: dict[int, dict] = {}
         text = ""
-        for ev in self.client.chat.completions.create(**kwargs):
+        events = self.client.chat.completions.create(**kwargs)
+        for ev in events:
+            if cancel is not None and cancel.is_set():
+                events.close()  # hang up: the endpoint stops generating for us
+                if stats is not None:
+                    stats.finish_reason = "cancelled"
+                return
             if not ev.choices:
                 continue
+            if stats is not None and ev.choices[0].finish_reason:
+                stats.finish_reason = ev.choices[0].finish_reason
             delta = ev.choices[0].delta
             if delta.content:
                 text += delta.content

@@ -148,36 +148,47 @@ class Decoder:
     # ------------------------------------------------------------------ decoding
 
     def stream(self, prompt: str, max_new_tokens: int = 256, grammar: str | None = None,
-               stats: DecodeStats | None = None) -> Iterator[Step]:
+               stats: DecodeStats | None = None, cancel: threading.Event | None = None) -> Iterator[Step]:
         """Yield the continuation of `prompt` piece by piece; `stats` is filled in as it goes.
 
         The decoding itself runs on the torch thread (see `on_torch_thread`), whoever calls.
+        It stops at the next token when `cancel` is set or the caller stops iterating (closes
+        this generator): a chat the user cleared or a client that hung up frees the model at once,
+        and a request cancelled while it waited for the model never runs its prompt.
         """
         stats = stats if stats is not None else DecodeStats()
+        cancel = cancel if cancel is not None else threading.Event()
+        if threading.current_thread().name.startswith("torch"):
+            yield from self._decode(prompt, max_new_tokens, grammar, stats, cancel)
+            return
         pieces: queue.Queue = queue.Queue()
         done = object()
 
         def produce() -> None:
             try:
-                for step in self._decode(prompt, max_new_tokens, grammar, stats):
+                for step in self._decode(prompt, max_new_tokens, grammar, stats, cancel):
                     pieces.put(step)
             except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
                 pieces.put(exc)
             pieces.put(done)
 
-        if threading.current_thread().name.startswith("torch"):
-            yield from self._decode(prompt, max_new_tokens, grammar, stats)
-            return
         _TORCH_THREAD.submit(produce)
-        while (item := pieces.get()) is not done:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
+        try:
+            while (item := pieces.get()) is not done:
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            cancel.set()  # the caller is gone (or finished): nothing more to decode
 
-    def _decode(self, prompt: str, max_new_tokens: int, grammar: str | None, stats: DecodeStats) -> Iterator[Step]:
+    def _decode(self, prompt: str, max_new_tokens: int, grammar: str | None, stats: DecodeStats,
+                cancel: threading.Event) -> Iterator[Step]:
         import torch
 
         with self.lock, torch.inference_mode():
+            if cancel.is_set():  # cancelled while it waited for the model
+                stats.finish_reason = "cancelled"
+                return
             t0 = time.perf_counter()
             prompt_ids = self.tokenizer(prompt, add_special_tokens=False)["input_ids"]
             lowered = prompt.lower()  # where drafts are looked up
@@ -195,6 +206,9 @@ class Decoder:
                 stats.forced_tokens += len(step_ids)
                 logits = self._forward(step_ids, stats)
             while stats.new_tokens < max_new_tokens:
+                if cancel.is_set():
+                    stats.finish_reason = "cancelled"
+                    break
                 if matcher is not None:
                     self._mask(logits, matcher)
                 token = int(torch.argmax(logits))
@@ -302,9 +316,10 @@ class Decoder:
             raise RuntimeError(f"grammar rejected its own forced tokens: {matcher.get_error()}")
         return forced
 
-    def generate(self, prompt: str, max_new_tokens: int = 256, grammar: str | None = None) -> tuple[str, DecodeStats]:
+    def generate(self, prompt: str, max_new_tokens: int = 256, grammar: str | None = None,
+                 cancel: threading.Event | None = None) -> tuple[str, DecodeStats]:
         stats = DecodeStats()
-        text = "".join(s.text for s in self.stream(prompt, max_new_tokens, grammar, stats))
+        text = "".join(s.text for s in self.stream(prompt, max_new_tokens, grammar, stats, cancel))
         return text, stats
 
     def _mask(self, logits, matcher) -> None:

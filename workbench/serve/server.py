@@ -29,13 +29,31 @@ log = logging.getLogger("workbench.serve")
 
 
 def _error(exc: APIError) -> JSONResponse:
-    return JSONResponse(exc.body(), status_code=exc.status)
+    return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
 
 
-def build_app(assistant: Assistant, model_id: str, api_key: str | None = None, aliases: tuple[str, ...] = ()
-              ) -> Starlette:
+MAX_WAITING = 8  # requests queued behind the one decoding; more get 503 with Retry-After
+DISCONNECT_POLL_S = 0.1
+
+
+class Admission:
+    """Counts the requests holding or waiting for the model (the event loop's thread only)."""
+
+    def __init__(self, max_waiting: int):
+        self.max_waiting = max_waiting
+        self.active = 0
+
+    def check(self) -> None:
+        if self.active > self.max_waiting:
+            raise APIError(503, f"the server is busy: {self.active} requests are decoding or queued; retry shortly",
+                           None, "server_error", "overloaded", headers={"Retry-After": "1"})
+
+
+def build_app(assistant: Assistant, model_id: str, api_key: str | None = None, aliases: tuple[str, ...] = (),
+              max_waiting: int = MAX_WAITING) -> Starlette:
     names = {model_id, *aliases}
     created = int(time.time())
+    admission = Admission(max_waiting)
 
     def check_auth(request: Request) -> None:
         if api_key is None:
@@ -63,11 +81,23 @@ def build_app(assistant: Assistant, model_id: str, api_key: str | None = None, a
             if req.model not in names:
                 raise APIError(404, f"The model '{req.model}' does not exist; this server has '{model_id}'.",
                                "model", "invalid_request_error", "model_not_found")
+            admission.check()
             if req.stream:
-                return StreamingResponse(_sse(assistant, req, model_id), media_type="text/event-stream",
-                                         headers={"Cache-Control": "no-cache"})
-            answer = await asyncio.to_thread(assistant.answer, req.messages, req.tools, req.tool_choice,
-                                             req.parallel_tool_calls, req.max_tokens)
+                return StreamingResponse(_sse(assistant, req, model_id, request, admission),
+                                         media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+            cancel = threading.Event()
+            admission.active += 1
+            try:
+                work = asyncio.ensure_future(asyncio.to_thread(
+                    assistant.answer, req.messages, req.tools, req.tool_choice, req.parallel_tool_calls,
+                    req.max_tokens, cancel=cancel))
+                while not work.done():
+                    await asyncio.wait([work], timeout=DISCONNECT_POLL_S)
+                    if not work.done() and await request.is_disconnected():
+                        cancel.set()  # nobody will read the answer: free the model now
+                answer = await work
+            finally:
+                admission.active -= 1
             return JSONResponse(completion(new_id(), model_id, answer.parsed, answer.finish_reason, answer.usage()))
         except APIError as exc:
             return _error(exc)
@@ -85,8 +115,23 @@ def build_app(assistant: Assistant, model_id: str, api_key: str | None = None, a
     ])
 
 
-async def _sse(assistant: Assistant, req: ChatRequest, model_id: str):
-    """Server-sent events: content deltas as decoded, tool calls once complete, then [DONE]."""
+async def _sse(assistant: Assistant, req: ChatRequest, model_id: str, request: Request, admission: Admission):
+    """Server-sent events: content deltas as decoded, tool calls once complete, then [DONE].
+
+    A client that hangs up cancels its decoding (checked every 0.1 s while waiting for a piece),
+    whether it was decoding or still queued behind another request."""
+    admission.active += 1
+    cancel = threading.Event()
+    try:
+        async for event in _sse_events(assistant, req, model_id, request, cancel):
+            yield event
+    finally:
+        cancel.set()
+        admission.active -= 1
+
+
+async def _sse_events(assistant: Assistant, req: ChatRequest, model_id: str, request: Request,
+                      cancel: threading.Event):
     rid = new_id()
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue = asyncio.Queue()
@@ -96,7 +141,7 @@ async def _sse(assistant: Assistant, req: ChatRequest, model_id: str):
     def produce() -> None:
         try:
             for piece in assistant.stream(req.messages, req.tools, req.tool_choice, req.parallel_tool_calls,
-                                          req.max_tokens, stats=stats):
+                                          req.max_tokens, stats=stats, cancel=cancel):
                 loop.call_soon_threadsafe(queue.put_nowait, piece)
         except Exception as exc:  # noqa: BLE001 - reported in the stream
             loop.call_soon_threadsafe(queue.put_nowait, exc)
@@ -110,7 +155,12 @@ async def _sse(assistant: Assistant, req: ChatRequest, model_id: str):
     splitter = CallSplitter()
     raw = ""
     while True:
-        item = await queue.get()
+        try:
+            item = await asyncio.wait_for(queue.get(), DISCONNECT_POLL_S)
+        except asyncio.TimeoutError:
+            if await request.is_disconnected():
+                return
+            continue
         if item is done:
             break
         if isinstance(item, Exception):
@@ -141,10 +191,10 @@ async def _sse(assistant: Assistant, req: ChatRequest, model_id: str):
 
 
 def serve(assistant: Assistant, model_id: str, host: str = "127.0.0.1", port: int = 8000,
-          api_key: str | None = None, aliases: tuple[str, ...] = ()) -> None:
+          api_key: str | None = None, aliases: tuple[str, ...] = (), max_waiting: int = MAX_WAITING) -> None:
     import uvicorn
 
-    app = build_app(assistant, model_id, api_key, aliases)
+    app = build_app(assistant, model_id, api_key, aliases, max_waiting)
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
 
 
