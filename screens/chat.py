@@ -5,12 +5,15 @@ card with its validation against the schema; ctrl+g runs the pending calls on th
 toolset's stubs (a destructive tool asks first) and the model continues; ctrl+t types a
 result by hand instead. ctrl+b answers every message with two models side by side.
 ctrl+s saves the conversation, after any corrections in the editor, as a pending example.
+ctrl+x (or escape) stops an answer; ctrl+n stops it too and starts a new chat. The
+conversation itself lives in `workbench.chat.ChatSession`; this screen renders it.
 Model output is shown as plain text (never markup) and only ever parsed as JSON.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 from rich.text import Text
@@ -20,48 +23,46 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Select, Static
+from textual.worker import get_current_worker
 
 from screens.dialogs import ConfirmDialog, ExampleEditor, PromptDialog
 from screens.messages import ChatAnswer, ChatToken
 from screens.widgets import WorkbenchHeader
-from workbench.chat_format import ParsedCall, parse, to_openai_message
-from workbench.examples import make_example
+from workbench.chat import ChatSession, open_assistant
+from workbench.chat_format import ParsedCall
+from workbench.decode import DecodeStats
 
 CHOICES = ("auto", "required", "none")
 MAX_TOKENS = 160
 
 
-def check_call(call: ParsedCall, tools: list[dict]) -> list[str]:
-    """Problems with one call against the offered tools' schemas (empty: valid)."""
-    from workbench.schema_check import build_checker
-
-    if call.arguments is None:
-        return ["arguments are not a JSON object"]
-    tool = next((t for t in tools if t.get("function", {}).get("name") == call.name), None)
-    if tool is None:
-        return [f"unknown tool {call.name!r}"]
-    problems: list = []
-    build_checker(tool["function"].get("parameters") or {})(call.arguments, "", problems)
-    return [f"{p.path}: {p.message}" if p.path else p.message for p in problems]
-
-
 class ChatPane(VerticalScroll):
-    """One model's side of the conversation: its own history, world state and pending calls."""
+    """One model's side of the conversation: renders a `ChatSession` and the answer streaming in."""
 
     def __init__(self, pane_id: str, **kwargs):
         super().__init__(id=f"pane-{pane_id}", classes="chat-pane", **kwargs)
         self.pane_id = pane_id
         self.model_ref = "base"
-        self.messages: list[dict] = []
-        self.pending: list[dict] = []   # tool calls of the last answer not answered yet
-        self.session = None             # the toolset's world for this conversation
+        self.chat = ChatSession()
         self.streaming: Static | None = None
         self.raw_text = ""
-        self.busy = False
-        self.call_counter = 0
+        self.asking = 0          # the number of the answer being streamed; pieces of older ones are dropped
+        self.worker = None       # the worker answering, so a stop can cancel it
+
+    @property
+    def busy(self) -> bool:
+        return self.worker is not None
+
+    def cancel(self) -> None:
+        """Stop the answer being decoded (its worker sets the decoder's cancel at the next token)."""
+        if self.worker is not None:
+            self.worker.cancel()
 
     def reset(self) -> None:
-        self.messages, self.pending, self.session, self.raw_text = [], [], None, ""
+        self.cancel()
+        self.worker, self.streaming, self.raw_text = None, None, ""
+        self.asking += 1
+        self.chat.reset()
         self.remove_children()
 
     def say(self, who: str, text: str, style: str = "") -> Static:
@@ -82,7 +83,8 @@ class ChatScreen(Screen):
         Binding("ctrl+b", "toggle_compare", "Side by side"),
         Binding("ctrl+s", "save", "Save example"),
         Binding("ctrl+n", "clear", "New chat"),
-        Binding("escape", "toggle_focus", "Message/keys", show=False),
+        Binding("ctrl+x", "stop", "Stop", priority=True),
+        Binding("escape", "escape", "Stop/keys", show=False),
     ]
 
     def __init__(self, **kwargs):
@@ -117,7 +119,8 @@ class ChatScreen(Screen):
         self.query_one("#chat-input", Input).focus()
 
     def on_screen_resume(self) -> None:
-        """Runs finished since the screen was made appear in the pickers."""
+        """Back on Chat (key 5): the message box has the focus, and new runs appear in the pickers."""
+        self.query_one("#chat-input", Input).focus()
         options = self.model_options()
         if options == self._options:
             return
@@ -168,23 +171,22 @@ class ChatScreen(Screen):
         if not text:
             return
         if any(p.busy for p in self.active_panes()):
-            self.notify("Still answering; wait for it to finish.", severity="warning")
+            self.notify("Still answering: ctrl+x stops it.", severity="warning")
             return
         event.input.value = ""
         for pane in self.active_panes():
-            if pane.pending:
+            if pane.chat.add_user(text):
                 self.notify("Unanswered tool calls were dropped: run them (ctrl+g) before the next message.",
                             severity="warning")
-                pane.pending = []
-            pane.messages.append({"role": "user", "content": text})
             pane.say("you", text, "cyan")
             self.ask(pane, self.tool_choice)
 
     def ask(self, pane: ChatPane, tool_choice: str) -> None:
-        pane.busy = True
+        pane.asking += 1
         pane.raw_text = ""
         pane.streaming = pane.say(self._model_label(pane), "…", "green")
-        self.answer(pane.pane_id, pane.model_ref, list(pane.messages), tool_choice, self.constrained)
+        pane.worker = self.answer(pane.pane_id, pane.asking, pane.model_ref, list(pane.chat.messages), tool_choice,
+                                  self.constrained)
 
     def _model_label(self, pane: ChatPane) -> str:
         return "base" if pane.model_ref == "base" else pane.model_ref.split("-")[-1] if pane.model_ref != "endpoint" \
@@ -193,74 +195,77 @@ class ChatScreen(Screen):
     def assistant(self, model_ref: str):
         """A loaded model (cached per screen); called from the worker thread."""
         if model_ref not in self.assistants:
-            project = self.app.project
-            if model_ref == "endpoint":
-                import os
-
-                from workbench.assistant import RemoteAssistant
-
-                t = project.settings.teacher
-                self.assistants[model_ref] = RemoteAssistant(t.base_url or os.environ.get("OPENAI_BASE_URL", ""),
-                                                             t.model, os.environ.get(t.api_key_env, ""),
-                                                             project.system_prompt())
-            else:
-                from workbench.assistant import Assistant
-
-                self.assistants[model_ref] = Assistant(model_ref, project)
+            self.assistants[model_ref] = open_assistant(model_ref, self.app.project)
         return self.assistants[model_ref]
 
     @work(thread=True, group="chat", exit_on_error=False, description="answering")
-    def answer(self, pane_id: str, model_ref: str, messages: list[dict], tool_choice: str, constrained: bool) -> None:
+    def answer(self, pane_id: str, asking: int, model_ref: str, messages: list[dict], tool_choice: str,
+               constrained: bool) -> None:
+        worker = get_current_worker()
         t0 = time.perf_counter()
         raw = ""
         tokens = 0
+        stats = DecodeStats()
+        cancel = threading.Event()
         try:
+            if self.assistants.get(model_ref) is None:
+                self.post_message(ChatToken(pane_id, asking, "", status="loading the model (the first time converts "
+                                                                      "it, about 30 s)…"))
             assistant = self.assistant(model_ref)
-            for piece in assistant.stream(messages, self.app.tools, tool_choice, True, self.max_tokens, constrained):
+            for piece in assistant.stream(messages, self.app.tools, tool_choice, True, self.max_tokens, constrained,
+                                          stats=stats, cancel=cancel):
+                if worker.is_cancelled:
+                    cancel.set()  # the decoder stops at its next token
+                    stats.finish_reason = "cancelled"
+                    break
                 raw += piece
                 tokens += 1
-                self.post_message(ChatToken(pane_id, piece))
+                self.post_message(ChatToken(pane_id, asking, piece))
         except Exception as exc:  # noqa: BLE001 - shown in the pane, never a crash
-            self.post_message(ChatAnswer(pane_id, raw, error=f"{type(exc).__name__}: {exc}"))
+            self.post_message(ChatAnswer(pane_id, asking, raw, error=f"{type(exc).__name__}: {exc}"))
             return
-        self.post_message(ChatAnswer(pane_id, raw, seconds=time.perf_counter() - t0, tokens=tokens))
+        self.post_message(ChatAnswer(pane_id, asking, raw, seconds=time.perf_counter() - t0, tokens=tokens,
+                                     finish_reason=stats.finish_reason))
 
     def on_chat_token(self, message: ChatToken) -> None:
         pane = self.pane(message.pane)
+        if message.asking != pane.asking:
+            return  # a stopped answer's last pieces, or one from before a new chat
+        if message.status:
+            self.update_status(message.status)
         pane.raw_text += message.text
-        if pane.streaming is not None:
+        if pane.streaming is not None and message.text:
             pane.streaming.update(Text.assemble((f"{self._model_label(pane)}: ", "bold green"), pane.raw_text))
             pane.scroll_end(animate=False)
 
     def on_chat_answer(self, message: ChatAnswer) -> None:
         pane = self.pane(message.pane)
-        pane.busy = False
+        if message.asking != pane.asking:
+            return
+        pane.worker = None
         if pane.streaming is not None:
             pane.streaming.remove()
             pane.streaming = None
         if message.error:
             pane.say("error", message.error, "red")
             return
-        parsed = parse(message.raw)
-        msg = to_openai_message(parsed, id_prefix=f"call_{pane.pane_id}{len(pane.messages)}")
-        if parsed.errors:
-            msg["content"] = message.raw  # keep what the model wrote; the card says what is wrong
-        pane.messages.append(msg)
+        reply = pane.chat.add_answer(message.raw, self.app.tools, message.finish_reason, id_prefix=f"call_{pane.pane_id}")
         # Both views of the answer are mounted; the screen's `show-raw` class picks one (ctrl+r).
         label = Text(f"{self._model_label(pane)}: ", style="bold green")
         parts: list[Static] = []
-        if parsed.content or not parsed.tool_calls:
-            parts.append(Static(label + Text(parsed.content or message.raw)))
-        parts += [Static(Text(f"✗ {err}", style="red"), classes="tool-card invalid") for err in parsed.errors]
-        parts += [self.card(call, oc) for call, oc in zip(parsed.tool_calls, msg.get("tool_calls", []), strict=False)]
+        if reply.parsed.content or not reply.parsed.tool_calls:
+            parts.append(Static(label + Text(reply.parsed.content or message.raw)))
+        parts += [Static(Text(f"✗ {note}", style="red" if not (reply.cut or reply.cancelled) else "yellow"),
+                         classes="tool-card invalid") for note in reply.notes]
+        parts += [self.card(call, oc, problems) for call, oc, problems
+                  in zip(reply.parsed.tool_calls, reply.message.get("tool_calls", []), reply.problems, strict=False)]
         pane.mount(Vertical(*parts, classes="answer-parsed"))
         pane.mount(Static(label + Text(message.raw), classes="answer-raw"))
-        pane.pending = list(msg.get("tool_calls", []))
-        self.update_status(f"{message.tokens} pieces in {message.seconds:.2f} s")
+        how = {"length": " (token limit)", "cancelled": " (stopped)"}.get(message.finish_reason, "")
+        self.update_status(f"{message.tokens} pieces in {message.seconds:.2f} s{how}")
         pane.scroll_end(animate=False)
 
-    def card(self, call: ParsedCall, openai_call: dict) -> Static:
-        problems = check_call(call, self.app.tools)
+    def card(self, call: ParsedCall, openai_call: dict, problems: list[str]) -> Static:
         head = Text.assemble(("⚙ ", "bold"), (call.name, "bold"),
                              ("  ✓ valid" if not problems else "  ✗ " + "; ".join(problems),
                               "green" if not problems else "red"))
@@ -278,14 +283,14 @@ class ChatScreen(Screen):
 
     def action_run_calls(self) -> None:
         toolset = self._toolset()
-        panes = [p for p in self.active_panes() if p.pending and not p.busy]
+        panes = [p for p in self.active_panes() if p.chat.pending and not p.busy]
         if not panes:
             self.notify("No tool calls waiting for a result.")
             return
         if toolset is None:
             self.notify("This project has no stub toolset; type the result with ctrl+t.", severity="warning")
             return
-        destructive = sorted({c["function"]["name"] for p in panes for c in p.pending} & toolset.destructive)
+        destructive = sorted({name for p in panes for name in p.chat.destructive_pending(toolset)})
         if destructive:
             def confirmed(yes: bool | None) -> None:
                 if yes:
@@ -297,32 +302,26 @@ class ChatScreen(Screen):
 
     def _run_calls(self, panes: list[ChatPane], toolset) -> None:
         for pane in panes:
-            if pane.session is None:
-                pane.session = toolset.session()
-            for call in pane.pending:
-                fn = call["function"]
-                result = pane.session.call(fn["name"], fn["arguments"])  # JSON in, JSON out: nothing is evaluated
-                self._add_result(pane, call, result)
-            pane.pending = []
+            for call, result in pane.chat.run_pending(toolset):  # JSON in, JSON out: nothing is evaluated
+                self._show_result(pane, call, result)
             self.ask(pane, "auto")
 
-    def _add_result(self, pane: ChatPane, call: dict, result: str) -> None:
-        pane.messages.append({"role": "tool", "tool_call_id": call["id"], "content": result})
+    def _show_result(self, pane: ChatPane, call: dict, result: str) -> None:
         pane.say("tool", f"{call['function']['name']} → {result}", "magenta")
 
     def action_type_result(self) -> None:
-        pane = next((p for p in self.active_panes() if p.pending and not p.busy), None)
+        pane = next((p for p in self.active_panes() if p.chat.pending and not p.busy), None)
         if pane is None:
             self.notify("No tool calls waiting for a result.")
             return
-        call = pane.pending[0]
+        call = pane.chat.pending[0]
 
         def typed(text: str | None) -> None:
-            if text is None or not pane.pending or pane.pending[0] is not call:
+            if text is None or not pane.chat.pending or pane.chat.pending[0] is not call:
                 return
-            self._add_result(pane, call, text)
-            pane.pending.pop(0)
-            if not pane.pending:
+            pane.chat.add_result(call, text)
+            self._show_result(pane, call, text)
+            if not pane.chat.pending:
                 self.ask(pane, "auto")
 
         fn = call["function"]
@@ -355,11 +354,24 @@ class ChatScreen(Screen):
         self.notify("Side by side: both models answer each message." if show else "One model.")
 
     def action_clear(self) -> None:
+        """A new chat: whatever is being answered stops, and the message box takes the keys."""
         for pane in (self.pane("left"), self.pane("right")):
             pane.reset()
+        self.update_status()
+        self.query_one("#chat-input", Input).focus()
 
-    def action_toggle_focus(self) -> None:
-        """Escape leaves the message box so that 1-5 switch modes; again to type."""
+    def action_stop(self) -> None:
+        busy = [p for p in self.active_panes() if p.busy]
+        for pane in busy:
+            pane.cancel()
+        if not busy:
+            self.notify("Nothing is being answered.")
+
+    def action_escape(self) -> None:
+        """Escape stops an answer; otherwise it leaves the message box so that 1-5 switch modes (again to type)."""
+        if any(p.busy for p in self.active_panes()):
+            self.action_stop()
+            return
         box = self.query_one("#chat-input", Input)
         if box.has_focus:
             self.pane("left").focus()
@@ -370,19 +382,13 @@ class ChatScreen(Screen):
 
     def action_save(self) -> None:
         pane = self.pane("left")
-        if not pane.messages:
+        if not pane.chat.messages:
             self.notify("Nothing to save yet.")
             return
         if self.app.read_only or self.app.store is None:
             self.notify("The project is open read-only.", severity="warning")
             return
-        call_turns = [m for m in pane.messages if m.get("role") == "assistant" and m.get("tool_calls")]
-        category = ("no_tool" if not call_turns else "multi_step" if len(call_turns) > 1 else
-                    "parallel" if len(call_turns[0]["tool_calls"]) > 1 else "single")
-        ex = make_example(json.loads(json.dumps(pane.messages)), self.app.tools, category=category, source="chat",
-                          notes=f"from chat with {pane.model_ref}")
-        if ex.id in self.app.store.index:
-            ex.meta["id"] = f"{ex.id}-{int(time.time())}"
+        ex = pane.chat.to_example(self.app.tools, pane.model_ref)
 
         def saved(data: dict | None) -> None:
             if data is None:
@@ -390,7 +396,7 @@ class ChatScreen(Screen):
             from workbench.examples import Example
 
             data.setdefault("meta", {})["status"] = "pending"
-            stored = self.app.store.put(Example(data))
+            stored = self.app.store.add(Example(data))
             self.app.changed([stored.id])
             self.notify(f"Saved as pending example {stored.id}.")
 

@@ -234,11 +234,7 @@ class EvalScreen(Screen):
         gold = self.case["gold"]
         ex = make_example(gold["messages"], gold.get("tools"), category=gold["meta"].get("category", ""),
                           source="eval", notes=f"from eval {self.current['id']}: model said {self.case['raw'][:200]!r}")
-        base, n = ex.id, 1
-        while ex.id in self.app.store.index:
-            n += 1
-            ex.meta["id"] = f"{base}-{n}"
-        self.app.store.put(ex)
+        ex = self.app.store.add(ex)
         self.app.changed([ex.id])
         self.notify(f"Added {ex.id} as a pending example with the expected turn.")
 

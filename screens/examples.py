@@ -24,6 +24,7 @@ from screens.dialogs import (
 )
 from screens.messages import GenerateDone, GenerateProgress
 from screens.widgets import ConversationView, ExampleTable, WorkbenchHeader
+from workbench.curation import Curation
 from workbench.examples import Example
 from workbench.summary import Filter, Summary, apply_filter, parse_filter, summarize
 
@@ -53,7 +54,7 @@ class ExamplesScreen(Screen):
         super().__init__(**kwargs)
         self.summaries: list[Summary] = []
         self.shown: list[Summary] = []
-        self.undo_stack: list[tuple[str, object]] = []
+        self._curation: Curation | None = None
         self._filter: Filter | None = None   # the filter `shown` was made with, while it is still valid
         self._counts = ""
         self._shown_id: str | None = None
@@ -192,13 +193,18 @@ class ExamplesScreen(Screen):
     def _writable(self) -> bool:
         return self.store is not None and not self.app.refuse_if_read_only()
 
+    @property
+    def curation(self) -> Curation:
+        """Decisions with undo, on the app's store (made anew if the store was reloaded)."""
+        if self._curation is None or self._curation.store is not self.store:
+            self._curation = Curation(self.store)
+        return self._curation
+
     def action_set_status(self, status: str) -> None:
         ex = self.current_example()
         if ex is None or not self._writable():
             return
-        self.undo_stack.append(("status", {ex.id: ex.status}))
-        self.store.set_status([ex.id], status)
-        self.app.changed([ex.id])
+        self.app.changed(self.curation.set_status([ex.id], status))
         self.query_one(ExampleTable).action_move(1)  # next example, Argilla-style
 
     def action_bulk(self, status: str) -> None:
@@ -208,47 +214,29 @@ class ExamplesScreen(Screen):
 
         def confirmed(ok: bool | None) -> None:
             if ok:
-                self.undo_stack.append(("status", {i: self.store.index[i].status for i in ids}))
-                self.store.set_status(ids, status)
-                self.app.changed(ids)
+                self.app.changed(self.curation.set_status(ids, status))
                 self.notify(f"{len(ids)} examples marked {status}.")
 
         self.app.push_screen(ConfirmDialog(f"Mark all {len(ids)} shown examples as [b]{status}[/b]?"), confirmed)
 
     def action_undo(self) -> None:
-        if not self.undo_stack or not self._writable():
+        if not self._writable():
+            return
+        ids = self.curation.undo()
+        if ids is None:
             self.notify("Nothing to undo.")
             return
-        kind, payload = self.undo_stack.pop()
-        if kind == "status":
-            by_status: dict[str, list[str]] = {}
-            for ex_id, st in payload.items():
-                by_status.setdefault(st, []).append(ex_id)
-            for st, ids in by_status.items():
-                self.store.set_status(ids, st)
-            self.app.changed(list(payload))
-        elif kind == "put":
-            ex_id, old_data = payload
-            if old_data is None:  # undo of an added example: reject it rather than delete (nothing is lost)
-                self.store.set_status([ex_id], "rejected")
-            else:
-                self.store.put(Example(old_data))
-            self.app.changed([ex_id])
+        self.app.changed(ids)
         self.notify("Undone.")
 
     def _put(self, data: dict) -> None:
-        ex_id = data["meta"]["id"]
-        old = self.store.index.get(ex_id)
-        self.undo_stack.append(("put", (ex_id, old.copy().data if old else None)))
-        self.store.put(Example(data))
-        self.app.changed([ex_id])
+        stored = self.curation.put(Example(data))
+        self.app.changed([stored.id])
 
-    def _unique_id(self, base: str) -> str:
-        n, candidate = 1, base
-        while candidate in self.store.index:
-            n += 1
-            candidate = f"{base}-{n}"
-        return candidate
+    def _add(self, example: Example) -> Example:
+        stored = self.curation.add(example)
+        self.app.changed([stored.id])
+        return stored
 
     def action_edit(self) -> None:
         ex = self.current_example()
@@ -275,10 +263,9 @@ class ExamplesScreen(Screen):
 
         def done(data: dict | None) -> None:
             if data is not None:
-                data["meta"]["id"] = self._unique_id(data["meta"]["id"])
-                self._put(data)
+                stored = self._add(Example(data))
                 self.query_one("#filter", Input).value = ""
-                self.apply_filter(keep_id=data["meta"]["id"])
+                self.apply_filter(keep_id=stored.id)
                 self.notify("New example added as pending.")
 
         self.app.push_screen(NewExampleDialog(self.app.tools, run_stub), done)
@@ -287,9 +274,8 @@ class ExamplesScreen(Screen):
         ex = self.current_example()
         if ex is None or not self._writable():
             return
-        copy = ex.copy()
-        copy.meta.update(id=self._unique_id(f"{ex.id}-copy"), status="pending", source="duplicate")
-        self._put(copy.data)
+        copy = self.curation.duplicate(ex.id)
+        self.app.changed([copy.id])
         self.apply_filter(keep_id=copy.id)
 
     # ------------------------------------------------------------ panels and files
@@ -366,9 +352,7 @@ class ExamplesScreen(Screen):
     def _add_imported(self, examples: list[Example], problems: list[str]) -> None:
         ids = []
         for ex in examples:
-            ex.meta["id"] = self._unique_id(ex.id)
-            self.store.put(ex)
-            ids.append(ex.id)
+            ids.append(self.store.add(ex).id)
         self.app.changed(ids)
         for p in problems[:3]:
             self.notify(p, severity="warning")

@@ -83,10 +83,12 @@ class GenerateDone(Message):
 
 @dataclass
 class ChatToken(Message):
-    """A piece of a streamed answer for one chat pane."""
+    """A piece of a streamed answer for one chat pane (`asking` numbers the answer; `status` is a line to show)."""
 
     pane: str
+    asking: int
     text: str
+    status: str = ""
 
 
 @dataclass
@@ -94,7 +96,9 @@ class ChatAnswer(Message):
     """A chat pane's answer is complete (`raw` is the whole text), or failed with `error`."""
 
     pane: str
+    asking: int
     raw: str = ""
     error: str = ""
     seconds: float = 0.0
     tokens: int = 0
+    finish_reason: str = "stop"  # "length": cut at the token limit; "cancelled": stopped by the user

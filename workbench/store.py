@@ -145,6 +145,20 @@ class ExampleStore:
         apply_op(self.file, self.index, op)
         return self.index[example.id]
 
+    def unique_id(self, base: str) -> str:
+        """`base`, or `base-2`, `base-3`... whichever no example has yet."""
+        base = base or "ex"
+        n, candidate = 1, base
+        while candidate in self.index:
+            n += 1
+            candidate = f"{base}-{n}"
+        return candidate
+
+    def add(self, example: Example) -> Example:
+        """Add a new example under an id no other example has (its own, suffixed where taken)."""
+        example.meta["id"] = self.unique_id(example.id)
+        return self.put(example)
+
     def put_many(self, examples: list[Example]) -> None:
         """Add many examples with one journal write and one fsync (a generated batch)."""
         ts = now_iso()
