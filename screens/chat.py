@@ -220,7 +220,7 @@ class ChatScreen(Screen):
                     break
                 raw += piece
                 tokens += 1
-                self.post_message(ChatToken(pane_id, asking, piece))
+                self.post_message(ChatToken(pane_id, asking, raw))
         except Exception as exc:  # noqa: BLE001 - shown in the pane, never a crash
             self.post_message(ChatAnswer(pane_id, asking, raw, error=f"{type(exc).__name__}: {exc}"))
             return
@@ -233,7 +233,7 @@ class ChatScreen(Screen):
             return  # a stopped answer's last pieces, or one from before a new chat
         if message.status:
             self.update_status(message.status)
-        pane.raw_text += message.text
+        pane.raw_text = message.text
         if pane.streaming is not None and message.text:
             pane.streaming.update(Text.assemble((f"{self._model_label(pane)}: ", "bold green"), pane.raw_text))
             pane.scroll_end(animate=False)

@@ -1,12 +1,14 @@
 """Eval: evaluation runs, their metrics against the base model, failures by label, and each failure's case.
 
 From a failure: `g` opens the example it came from in the Examples screen; `a` adds the
-case with the expected (corrected) turn as a new pending example.
+case with the expected (corrected) turn as a new pending example. `e` asks which model and
+how many cases; a worker evaluates while a bar shows progress and an ETA, and `x` stops it.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 from rich.table import Table
@@ -16,9 +18,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Footer, Input, Label, ProgressBar, Static
 
-from screens.dialogs import PromptDialog
+from screens.dialogs import EvalDialog, EvalRequest
+from screens.messages import EvalDone, EvalProgress
 from screens.widgets import WorkbenchHeader
 from workbench.evaluate.report import METRIC_ROWS
 
@@ -36,9 +39,10 @@ def load_evals(evals_dir: Path) -> list[dict]:
 class EvalScreen(Screen):
     BINDINGS = [
         Binding("e", "run_eval", "Evaluate"),
-        Binding("g", "goto_example", "Go to example"),
-        Binding("a", "add_example", "Add as example"),
-        Binding("c", "toggle_constrained", "Constrained"),
+        Binding("x", "stop_eval", "Stop"),
+        Binding("g", "goto_example", "Go to"),
+        Binding("a", "add_example", "Add"),
+        Binding("c", "toggle_constrained", "Constrained", show=False),
         Binding("R", "reload", "Reload", show=False),
     ]
 
@@ -49,6 +53,7 @@ class EvalScreen(Screen):
         self.constrained = False  # off: JSON validity measures the model; on: decoding guarantees it
         self.failures: list[dict] = []
         self.case: dict | None = None
+        self._cancel: threading.Event | None = None  # set by `x` to stop the running evaluation
 
     def compose(self) -> ComposeResult:
         yield WorkbenchHeader()
@@ -59,6 +64,9 @@ class EvalScreen(Screen):
                 yield Label("[b]Failures by label[/b]")
                 yield DataTable(id="labels", cursor_type="row")
             with Vertical(id="eval-right"):
+                with Horizontal(id="eval-progress"):
+                    yield ProgressBar(id="eval-bar", show_eta=False, show_percentage=False)
+                    yield Static("", id="eval-status")
                 yield Static("press e to evaluate a model (base or a run id)", id="eval-metrics")
                 yield DataTable(id="cases", cursor_type="row")
                 with VerticalScroll(id="case-detail"):
@@ -197,25 +205,68 @@ class EvalScreen(Screen):
         self.notify(f"Constrained decoding {'on' if self.constrained else 'off'} for the next evaluations.")
 
     def action_run_eval(self) -> None:
-        def done(ref: str | None) -> None:
-            if ref:
-                how = " (constrained)" if self.constrained else ""
-                self.notify(f"Evaluating {ref} on the val split{how}…")
-                self.run_eval(ref, self.constrained)
+        if self._cancel is not None:
+            self.notify("An evaluation is running: x stops it.", severity="warning")
+            return
+        from workbench.evaluate.model_eval import expand_turns
+        from workbench.train.runs import list_runs
 
-        self.app.push_screen(PromptDialog("Evaluate which model? base, or a run id:", "base"), done)
+        models = [("base model", "base")] + [(f"run {r.id}", r.id) for r in list_runs(self.app.project.runs_dir)
+                                             if (r.adapter_dir / "adapter_config.json").exists()]
+        store = self.app.store
+        try:
+            from workbench.dataset import split_examples
+
+            settings = self.app.project.settings
+            val = split_examples(store.examples if store else [], settings.split_seed, settings.val_fraction).val
+            cases = sum(len(expand_turns(e)) for e in val)
+        except ValueError:
+            cases = 0
+
+        def done(req: EvalRequest | None) -> None:
+            if req is not None:
+                self.constrained = req.constrained
+                self._cancel = threading.Event()
+                self.query_one("#eval-progress").display = True
+                self.query_one("#eval-status", Static).update(f"loading {req.model}…")
+                self.run_eval(req.model, req.constrained, req.limit, self._cancel)
+
+        self.app.push_screen(EvalDialog(models, cases, self.constrained), done)
+
+    def action_stop_eval(self) -> None:
+        if self._cancel is None:
+            self.notify("No evaluation is running.")
+            return
+        self._cancel.set()
+        self.query_one("#eval-status", Static).update("stopping…")
 
     @work(thread=True, exclusive=True, group="eval", exit_on_error=False, description="evaluating")
-    def run_eval(self, ref: str, constrained: bool = False) -> None:
+    def run_eval(self, ref: str, constrained: bool, limit: int, cancel: threading.Event) -> None:
         from workbench.evaluate.model_eval import EvalError, evaluate
 
         try:
-            evaluate(self.app.project, ref, "val", constrained=constrained,
-                     progress=lambda i, n: self.app.call_from_thread(self.notify, f"{i}/{n} cases", timeout=2))
+            result = evaluate(self.app.project, ref, "val", limit=limit, constrained=constrained, cancel=cancel,
+                              progress=lambda i, n, eta: self.post_message(EvalProgress(ref, i, n, eta)))
         except EvalError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
+            self.post_message(EvalDone(error=str(exc)))
             return
-        self.app.call_from_thread(self.action_reload)
+        self.post_message(EvalDone(result["id"]))
+
+    def on_eval_progress(self, message: EvalProgress) -> None:
+        bar = self.query_one("#eval-bar", ProgressBar)
+        bar.update(total=message.total, progress=message.done)
+        eta = int(message.eta_s)
+        self.query_one("#eval-status", Static).update(
+            f"{message.model}: {message.done}/{message.total} cases, about {eta // 60}m{eta % 60:02d}s left (x stops)")
+
+    def on_eval_done(self, message: EvalDone) -> None:
+        self._cancel = None
+        self.query_one("#eval-progress").display = False
+        if message.error:
+            self.notify(message.error, severity="warning" if "stopped" in message.error else "error", timeout=10)
+            return
+        self.action_reload()
+        self.notify(f"Evaluation {message.eval_id} done.")
 
     def action_goto_example(self) -> None:
         if not self.case:

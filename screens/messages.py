@@ -63,6 +63,16 @@ class RunProgress(Message):
     log: str
     reset: bool = False  # the entries are the run's whole history (a newly watched run)
 
+    def can_replace(self, message: Message) -> bool:
+        """The next progress of the same run supersedes this one once it carries this one's increments too:
+        entries and log text are increments, so a dropped one would lose a point of the curve."""
+        if not isinstance(message, RunProgress) or message.run_id != self.run_id:
+            return False
+        message.entries = self.entries + message.entries
+        message.log = self.log + message.log
+        message.reset = self.reset or message.reset
+        return True
+
 
 @dataclass
 class GenerateProgress(Message):
@@ -71,6 +81,9 @@ class GenerateProgress(Message):
     phase: str
     done: int
     total: int
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, GenerateProgress)
 
 
 @dataclass
@@ -83,12 +96,18 @@ class GenerateDone(Message):
 
 @dataclass
 class ChatToken(Message):
-    """A piece of a streamed answer for one chat pane (`asking` numbers the answer; `status` is a line to show)."""
+    """A streamed answer so far for one chat pane (`asking` numbers the answer; `status` is a line to show).
+
+    `text` is the whole answer so far, not a piece: a newer one supersedes a queued older one."""
 
     pane: str
     asking: int
     text: str
     status: str = ""
+
+    def can_replace(self, message: Message) -> bool:
+        return (isinstance(message, ChatToken) and (message.pane, message.asking) == (self.pane, self.asking)
+                and not self.status)
 
 
 @dataclass
@@ -102,3 +121,24 @@ class ChatAnswer(Message):
     seconds: float = 0.0
     tokens: int = 0
     finish_reason: str = "stop"  # "length": cut at the token limit; "cancelled": stopped by the user
+
+
+@dataclass
+class EvalProgress(Message):
+    """An evaluation's progress; only the newest matters, so a queued one is replaced."""
+
+    model: str
+    done: int
+    total: int
+    eta_s: float
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, EvalProgress)
+
+
+@dataclass
+class EvalDone(Message):
+    """An evaluation finished (`eval_id`), failed or was cancelled (`error`)."""
+
+    eval_id: str = ""
+    error: str = ""

@@ -20,7 +20,7 @@ def test_expand_turns_makes_one_case_per_assistant_turn():
 
 def test_evaluate_base_model_on_the_val_split(tmp_path, model_cache):
     project = make_project(tmp_path / "p", status="accepted")
-    result = evaluate(project, "base", "val", batch_size=4, limit=4, max_new_tokens=48)
+    result = evaluate(project, "base", "val", limit=4, max_new_tokens=48)
     assert result["cases"] == 4
     out = tmp_path / "p" / "evals" / result["id"]
     preds = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
@@ -41,13 +41,44 @@ def test_bad_eval_inputs(tmp_path):
         evaluate(project, "base", str(tmp_path / "nope.jsonl"))
 
 
-def test_eval_compare_passes_weights_on(tmp_path, capsys):
+def test_eval_compare_passes_weights_and_limit_on(tmp_path, model_cache):
     from workbench.cli import main
 
     make_project(tmp_path / "p", status="accepted")
-    # int8 weights are a constrained-decoding path: the comparison refuses them without it, as a single eval does.
-    assert main(["eval", str(tmp_path / "p"), "--compare", "base", "base", "--weights", "int8"]) != 0
-    assert "--weights int8 needs --constrained" in capsys.readouterr().err
+    out = tmp_path / "cmp.json"
+    assert main(["eval", str(tmp_path / "p"), "--compare", "base", "base", "--weights", "int8", "--limit", "2",
+                 "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert [(result[k]["weights"], result[k]["cases"]) for k in ("a", "b")] == [("int8", 2), ("int8", 2)]
+
+
+def test_each_case_decodes_within_a_budget_from_its_expected_turn(tmp_path, model_cache):
+    """The base model rambles: it stops near where the expected turn ends, and a call the budget cut
+    is labelled cut_off, not invalid JSON. A cancel stops the evaluation and saves nothing."""
+    import threading
+
+    from workbench.evaluate.model_eval import EvalCancelled, turn_budget
+    from workbench.models import load_tokenizer
+
+    project = make_project(tmp_path / "p", status="accepted")
+    seen = []
+    result = evaluate(project, "base", "val", limit=6, progress=lambda i, n, eta: seen.append((i, n, eta)))
+    assert [(i, n) for i, n, _ in seen] == [(i, 6) for i in range(1, 7)] and seen[-1][2] == 0
+    tok = load_tokenizer("bundled:smollm2-135m")
+    out = tmp_path / "p" / "evals" / result["id"]
+    gold = [json.loads(line) for line in (out / "gold.jsonl").read_text().splitlines()]
+    preds = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
+    for case, pred in zip(gold, preds):
+        budget = turn_budget(case["messages"][-1], tok)
+        assert len(tok(pred["raw"], add_special_tokens=False)["input_ids"]) <= budget + 2, case["meta"]["id"]
+    for v, pred in zip(result["report"]["verdicts"], preds):
+        if pred["cut"] and "<tool_call>" in pred["raw"] and v["label"] in ("cut_off", "invalid_json"):
+            assert v["label"] == "cut_off"
+
+    stop = threading.Event()
+    with pytest.raises(EvalCancelled, match="stopped after 1 of 6 cases"):
+        evaluate(project, "base", "val", limit=6, cancel=stop, progress=lambda i, n, eta: stop.set())
+    assert len(list((tmp_path / "p" / "evals").iterdir())) == 1  # the cancelled one left nothing behind
 
 
 def text_of(static) -> str:
@@ -62,19 +93,45 @@ async def test_eval_screen_shows_failures_and_turns_them_into_examples(tmp_path,
     from textual.widgets import DataTable, Input, Static
 
     from screens.app import WorkbenchApp
+    from screens.dialogs import EvalDialog
     from tests.app_helpers import settle
 
     project = make_project(tmp_path / "p", status="accepted")
-    result = evaluate(project, "base", "val", batch_size=4, limit=4, max_new_tokens=48)
-    failures = [v for v in result["report"]["verdicts"] if v["label"]]
     app = WorkbenchApp(project)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
         before = len(app.store.examples)
         await pilot.press("4")
         await pilot.pause()
         screen = app.screen
+        statuses = []
+
+        async def evaluate_in_app(limit: str, stop_after_first: bool = False) -> None:
+            await pilot.press("e")
+            await pilot.pause()
+            assert isinstance(app.screen, EvalDialog)
+            app.screen.query_one("#eval-limit", Input).value = limit
+            await pilot.press("ctrl+s")
+            for _ in range(1200):
+                await pilot.pause(0.1)
+                status = str(screen.query_one("#eval-status", Static).render())
+                statuses.append(status)
+                if stop_after_first and "1/" in status:
+                    await pilot.press("x")
+                if screen._cancel is None:
+                    return
+            raise AssertionError("the evaluation did not finish")
+
+        await evaluate_in_app("4")
+        assert any("cases, about" in s and "left (x stops)" in s for s in statuses), statuses[-5:]
         assert screen.query_one("#evals", DataTable).row_count == 1
+        result = screen.evals[-1]
+        assert result["cases"] == 4
+        failures = [v for v in result["report"]["verdicts"] if v["label"]]
+        # x stops a running evaluation at the next token: nothing is saved.
+        await evaluate_in_app("", stop_after_first=True)
+        assert screen.query_one("#evals", DataTable).row_count == 1
+        assert any("stopped after" in str(n.message) for n in app._notifications)
         assert "tool selection" in text_of(screen.query_one("#eval-metrics", Static))
         if failures:
             assert screen.query_one("#labels", DataTable).row_count >= 1

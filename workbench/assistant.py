@@ -16,7 +16,7 @@ from typing import Any
 
 from workbench.chat_format import CALL_OPEN, ParsedOutput, parse, render
 from workbench.decode import Decoder, DecodeStats, on_torch_thread
-from workbench.grammar import chosen_tools, tool_grammar
+from workbench.grammar import MAX_STRING, chosen_tools, tool_grammar
 
 
 @dataclass
@@ -54,6 +54,7 @@ class Assistant:
         # The day the prompt was moved to, or None where it stays as trained (or was already that day).
         self.today = today if today and self.system_prompt != adapter_system_prompt(adapter, default_prompt) else None
         self.constrained = constrained
+        self.max_string = project.settings.max_string_length if project is not None else MAX_STRING
         self.decoder = Decoder(self.engine.model, self.engine.tokenizer, self.engine.stop_ids, lean=weights)
 
     def prompt(self, messages: list[dict], tools: list[dict] | None) -> str:
@@ -68,7 +69,7 @@ class Assistant:
             return None
         if mode == "none" and not tools:
             return None  # nothing to forbid
-        return tool_grammar(tools or [], tool_choice, parallel)
+        return tool_grammar(tools or [], tool_choice, parallel, self.max_string)
 
     def stream(self, messages: list[dict], tools: list[dict] | None = None, tool_choice: Any = "auto",
                parallel: bool = True, max_tokens: int = 256, constrained: bool | None = None,

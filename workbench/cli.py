@@ -115,11 +115,11 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--data", default="val", help="val (the project's held-out split) or a JSONL file")
     ev.add_argument("--compare", nargs=2, metavar=("A", "B"), help="evaluate two models on the same data")
     ev.add_argument("--json", type=Path)
-    ev.add_argument("--batch-size", type=int, default=8)
-    ev.add_argument("--limit", type=int, default=0, help="only the first N cases")
+    ev.add_argument("--limit", type=int, default=0,
+                    help="only the first N cases (each assistant turn of an example is a case): a quick look on CPU")
     ev.add_argument("--constrained", action="store_true", help="decode under the tool-call grammar (valid JSON always)")
     ev.add_argument("--weights", choices=("fp32", "int8"), default="fp32",
-                    help="with --constrained: decode on int8 weights, as `serve --weights int8` does")
+                    help="decode on int8 weights, as `serve --weights int8` does")
     ev.set_defaults(func=cmd_eval)
 
     sv = sub.add_parser("serve", help="serve a model over the OpenAI chat-completions API")
@@ -524,27 +524,33 @@ def cmd_export_model(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from workbench.evaluate.model_eval import EvalError, compare_evals, evaluate
+    from workbench.evaluate.model_eval import compare_evals, evaluate
     from workbench.evaluate.report import print_report
 
     project = _project(args.dir)
-    try:
-        if args.compare:
-            result = compare_evals(project, args.compare[0], args.compare[1], args.data, args.batch_size, args.limit,
-                                   constrained=args.constrained, weights=args.weights)
-        else:
-            result = evaluate(project, args.model or "base", args.data, args.batch_size, args.limit,
-                              constrained=args.constrained, weights=args.weights)
-            print_report(result["report"], title=f"{result['model']} on {result['data']}")
-            print(f"latency per example p50 {result['latency']['p50_s']:.2f}s p95 {result['latency']['p95_s']:.2f}s, "
-                  f"{result['latency']['tokens_per_s']:.1f} tokens/s; saved to {result['dir']}")
-    except EvalError as exc:
-        return _fail(str(exc))
+    show = _progress_printer()
+    progress = (lambda model, i, n, eta: show(f"{model[-9:]} ~{_clock(eta)}", i, n)) if show else None
+    if args.compare:
+        result = compare_evals(project, args.compare[0], args.compare[1], args.data, limit=args.limit,
+                               constrained=args.constrained, weights=args.weights, progress=progress)
+    else:
+        model = args.model or "base"
+        result = evaluate(project, model, args.data, limit=args.limit, constrained=args.constrained,
+                          weights=args.weights, progress=progress and (lambda i, n, eta: progress(model, i, n, eta)))
+        print_report(result["report"], title=f"{result['model']} on {result['data']}")
+        lat = result["latency"]
+        print(f"{result['cases']} cases in {_clock(lat['total_s'])}: p50 {lat['p50_s']:.2f}s p95 {lat['p95_s']:.2f}s "
+              f"per case, {lat['tokens_per_s']:.1f} tokens/s; saved to {result['dir']}")
     if args.json:
         from workbench.fileio import atomic_write_text
 
         atomic_write_text(args.json, json.dumps(result, indent=2, default=str))
     return 0
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 60}m{seconds % 60:02d}s"
 
 
 if __name__ == "__main__":

@@ -157,16 +157,20 @@ class Decoder:
         and a request cancelled while it waited for the model never runs its prompt.
         """
         stats = stats if stats is not None else DecodeStats()
-        cancel = cancel if cancel is not None else threading.Event()
+        closed = threading.Event()  # this stream's own: set when the caller stops iterating
+
+        def cancelled() -> bool:
+            return closed.is_set() or (cancel is not None and cancel.is_set())
+
         if threading.current_thread().name.startswith("torch"):
-            yield from self._decode(prompt, max_new_tokens, grammar, stats, cancel)
+            yield from self._decode(prompt, max_new_tokens, grammar, stats, cancelled)
             return
         pieces: queue.Queue = queue.Queue()
         done = object()
 
         def produce() -> None:
             try:
-                for step in self._decode(prompt, max_new_tokens, grammar, stats, cancel):
+                for step in self._decode(prompt, max_new_tokens, grammar, stats, cancelled):
                     pieces.put(step)
             except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
                 pieces.put(exc)
@@ -179,14 +183,14 @@ class Decoder:
                     raise item
                 yield item
         finally:
-            cancel.set()  # the caller is gone (or finished): nothing more to decode
+            closed.set()  # the caller is gone (or finished): nothing more to decode
 
     def _decode(self, prompt: str, max_new_tokens: int, grammar: str | None, stats: DecodeStats,
-                cancel: threading.Event) -> Iterator[Step]:
+                cancelled) -> Iterator[Step]:
         import torch
 
         with self.lock, torch.inference_mode():
-            if cancel.is_set():  # cancelled while it waited for the model
+            if cancelled():  # cancelled while it waited for the model
                 stats.finish_reason = "cancelled"
                 return
             t0 = time.perf_counter()
@@ -206,7 +210,7 @@ class Decoder:
                 stats.forced_tokens += len(step_ids)
                 logits = self._forward(step_ids, stats)
             while stats.new_tokens < max_new_tokens:
-                if cancel.is_set():
+                if cancelled():
                     stats.finish_reason = "cancelled"
                     break
                 if matcher is not None:

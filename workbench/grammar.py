@@ -18,15 +18,38 @@ from typing import Any
 from workbench.chat_format import CALL_CLOSE, CALL_OPEN
 
 JSON_FORMAT = {"item_separator": ", ", "key_separator": ": ", "whitespace_flexible": False}
+# Free strings and arrays get a bound where the schema gives none: under a grammar a model can
+# otherwise run on inside one string ("room.floor.ground.first.second.second...") until the
+# token limit, and the call never closes. Projects change it with `max_string_length`.
+MAX_STRING = 200
+MAX_ITEMS = 16
+
+
+def bounded(schema: Any, max_string: int = MAX_STRING, max_items: int = MAX_ITEMS) -> Any:
+    """A copy of a JSON schema with `maxLength` on every free string and `maxItems` on every array
+    that has none (strings with enum or const are bounded already; a schema's own bounds are kept)."""
+    if isinstance(schema, list):
+        return [bounded(s, max_string, max_items) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: bounded(v, max_string, max_items) if k not in ("enum", "const", "default", "examples") else v
+           for k, v in schema.items()}
+    types = out.get("type")
+    types = types if isinstance(types, list) else [types]
+    if "string" in types and "maxLength" not in out and "enum" not in out and "const" not in out:
+        out["maxLength"] = max(max_string, out.get("minLength", 0))
+    if "array" in types and "maxItems" not in out:
+        out["maxItems"] = max(max_items, out.get("minItems", 0))
+    return out
 
 
 class ToolChoiceError(ValueError):
     """`tool_choice` names no offered tool, or asks for a call with no tools."""
 
 
-def _call_schema(tool: dict) -> dict:
+def _call_schema(tool: dict, max_string: int) -> dict:
     fn = tool.get("function", tool)
-    params = fn.get("parameters") or {"type": "object", "properties": {}}
+    params = bounded(fn.get("parameters") or {"type": "object", "properties": {}}, max_string)
     return {"type": "object", "properties": {"name": {"const": fn["name"]}, "arguments": params},
             "required": ["name", "arguments"], "additionalProperties": False}
 
@@ -50,14 +73,15 @@ def chosen_tools(tools: list[dict], tool_choice: Any) -> tuple[list[dict], str]:
     raise ToolChoiceError(f"tool_choice must be 'auto', 'none', 'required' or a function, not {tool_choice!r}")
 
 
-def tool_grammar(tools: list[dict], tool_choice: Any = "auto", parallel: bool = True) -> str:
-    """A Lark grammar (llguidance dialect) for one assistant turn."""
+def tool_grammar(tools: list[dict], tool_choice: Any = "auto", parallel: bool = True,
+                 max_string: int = MAX_STRING) -> str:
+    """A Lark grammar (llguidance dialect) for one assistant turn; free strings stop at `max_string` characters."""
     allowed, mode = chosen_tools(tools, tool_choice)
     # Free text never contains "<": so it cannot hide a malformed <tool_call> (answers rarely need one).
     text = r"TEXT: /[^<\s][^<]*/"
     if mode == "none":
         return f"start: TEXT\n{text}\n"
-    schema = {"anyOf": [_call_schema(t) for t in allowed], "x-guidance": JSON_FORMAT}
+    schema = {"anyOf": [_call_schema(t, max_string) for t in allowed], "x-guidance": JSON_FORMAT}
     calls = 'calls: call ("\\n" call)*' if parallel else "calls: call"
     start = "start: TEXT | calls" if mode == "auto" else "start: calls"
     return "\n".join([

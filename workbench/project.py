@@ -67,6 +67,9 @@ class Settings(BaseModel):
     """Seed of the deterministic train/val split."""
     val_fraction: float = Field(0.15, ge=0.0, lt=1.0)
     """Share of accepted examples held out for validation."""
+    max_string_length: int = Field(200, ge=8)
+    """Constrained decoding: the longest string argument the grammar lets a model write where the schema sets
+    no `maxLength` (so a call always closes instead of running on inside a string)."""
     teacher: TeacherSettings = Field(default_factory=TeacherSettings)
 
     @field_validator("today")

@@ -1,5 +1,6 @@
 from screens.dialogs.confirm import ConfirmDialog
 from screens.dialogs.coverage import CoverageDialog
+from screens.dialogs.evaluate import EvalDialog, EvalRequest
 from screens.dialogs.example_editor import ExampleEditor
 from screens.dialogs.export import ExportDialog
 from screens.dialogs.generate import GenerateDialog
@@ -10,5 +11,6 @@ from screens.dialogs.prompt import PromptDialog
 from screens.dialogs.prompt_preview import PromptPreview
 from screens.dialogs.train_config import TrainDialog
 
-__all__ = ["ConfirmDialog", "CoverageDialog", "ExampleEditor", "ExportDialog", "GenerateDialog", "MigrateDialog",
-           "NewExampleDialog", "ParamDialog", "PromptDialog", "PromptPreview", "TrainDialog"]
+__all__ = ["ConfirmDialog", "CoverageDialog", "EvalDialog", "EvalRequest", "ExampleEditor", "ExportDialog",
+           "GenerateDialog", "MigrateDialog", "NewExampleDialog", "ParamDialog", "PromptDialog", "PromptPreview",
+           "TrainDialog"]

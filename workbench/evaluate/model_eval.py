@@ -1,4 +1,4 @@
-"""Evaluate a model: render each case, generate greedily in batches, score, and save `evals/<id>/`.
+"""Evaluate a model: render each case, generate greedily on the serving path, score, and save `evals/<id>/`.
 
 Every assistant turn of an evaluation example is a case: the conversation up to that turn
 is the prompt, the turn itself is the gold answer. So multi-step examples test the call
@@ -67,58 +67,85 @@ def eval_examples(project: Project, data: str) -> tuple[list[Example], str]:
     return ef.examples, path.name
 
 
-def evaluate(project: Project, model_ref: str, data: str = "val", batch_size: int = 8, limit: int = 0,
-             progress=None, max_new_tokens: int = 256, constrained: bool = False, weights: str = "fp32") -> dict:
-    """Score a model on `data`. `constrained` decodes one case at a time under the tool grammar
-    (workbench.grammar, with prefix reuse) instead of in free batches: JSON validity is then 100%.
-    `weights="int8"` (constrained only) decodes on int8 weights, as `workbench serve --weights int8`."""
-    from workbench.inference import Engine, Generation, adapter_system_prompt, resolve_model_ref
+class EvalCancelled(EvalError):
+    """The user stopped the evaluation; nothing was saved."""
+
+
+BUDGET_MARGIN = 32  # new tokens past the expected turn: room for a slightly longer right answer
+
+
+def turn_budget(turn: dict, tokenizer, margin: int = BUDGET_MARGIN) -> int:
+    """New tokens a case may take: its expected turn as the model writes it, plus a margin.
+
+    A model that rambles (the base model does on every case) is cut where the right answer
+    would long have ended, instead of at a fixed limit: minutes saved per evaluation."""
+    from workbench.chat_format import format_assistant
+
+    text = format_assistant(turn.get("content"), turn.get("tool_calls"))
+    return len(tokenizer(text, add_special_tokens=False)["input_ids"]) + margin
+
+
+def evaluate(project: Project, model_ref: str, data: str = "val", limit: int = 0, progress=None,
+             max_new_tokens: int = 256, constrained: bool = False, weights: str = "fp32", cancel=None) -> dict:
+    """Score a model on `data`, one case at a time on the serving path (`workbench.decode`: the
+    shared system turn is computed once, copied text is drafted), each case within a budget from
+    its expected turn (`turn_budget`, at most `max_new_tokens`). `constrained` decodes under the
+    tool grammar (JSON validity is then 100%); `weights="int8"` decodes on int8 weights, as
+    `workbench serve --weights int8`. `progress(done, total, eta_s)` is called after each case;
+    setting `cancel` (a threading.Event) stops between tokens and raises `EvalCancelled`.
+
+    One case at a time beats batches here: batched generation runs every prompt's 1,000-token
+    system turn again, where the decoder keeps it cached across cases."""
+    import threading
+    import time
+
+    from workbench.decode import Decoder, on_torch_thread
+    from workbench.grammar import tool_grammar
+    from workbench.inference import Engine, adapter_system_prompt, resolve_model_ref
     from workbench.models import ModelError
 
-    if weights != "fp32" and not constrained:
-        raise EvalError(f"--weights {weights} needs --constrained (batched generation runs the fp32 model)")
+    cancel = cancel if cancel is not None else threading.Event()
     examples, data_name = eval_examples(project, data)
     cases = [c for ex in examples for c in expand_turns(ex)]
     if limit:
         cases = cases[:limit]
+    if not cases:
+        raise EvalError(f"no cases to evaluate in {data_name}")
     tools = project.load_tools()
     base, adapter = resolve_model_ref(model_ref, project.runs_dir, project.settings.base_model)
     system_prompt = adapter_system_prompt(adapter, project.system_prompt())
-    from workbench.decode import on_torch_thread
-
     try:
         engine = on_torch_thread(Engine, base, adapter)
     except (ModelError, OSError, ValueError) as exc:
         raise EvalError(f"cannot load {model_ref!r}: {exc}") from None
     prompts, gold = prompts_and_gold(cases, tools, system_prompt)
-    outputs, latencies = [], []
+    decoder = Decoder(engine.model, engine.tokenizer, engine.stop_ids, lean=weights)
+    max_string = project.settings.max_string_length
+    outputs, latencies, cut = [], [], []
     new_tokens = seconds = 0
-    if constrained:
-        batch_size = 1
-        from workbench.decode import Decoder
-        from workbench.grammar import tool_grammar
-
-        decoder = Decoder(engine.model, engine.tokenizer, engine.stop_ids, lean=weights)
-    for b in range(0, len(prompts), batch_size):
-        if constrained:
-            case_tools = gold[b][1]
-            text, st = decoder.generate(prompts[b], max_new_tokens, tool_grammar(case_tools) if case_tools else None)
-            gens = [Generation(text, st.new_tokens, st.seconds)]
-        else:
-            gens = on_torch_thread(engine.generate, prompts[b:b + batch_size], max_new_tokens=max_new_tokens)
-        outputs.extend(g.text for g in gens)
-        latencies.extend(g.seconds for g in gens)  # each case waits for its whole batch
-        new_tokens += sum(g.new_tokens for g in gens)
-        seconds += gens[0].seconds if gens else 0
+    started = time.monotonic()
+    for i, (prompt, (turn, case_tools)) in enumerate(zip(prompts, gold)):
+        budget = min(max_new_tokens, turn_budget(turn, engine.tokenizer))
+        grammar = tool_grammar(case_tools, max_string=max_string) if constrained and case_tools else None
+        text, st = decoder.generate(prompt, budget, grammar, cancel)
+        if cancel.is_set():
+            raise EvalCancelled(f"evaluation of {model_ref} stopped after {i} of {len(cases)} cases; nothing saved")
+        outputs.append(text)
+        latencies.append(st.seconds)
+        cut.append(st.finish_reason == "length")
+        new_tokens += st.new_tokens
+        seconds += st.seconds
         if progress:
-            progress(len(outputs), len(prompts))
-    report = score_pairs(gold, [{"raw": o} for o in outputs])
+            elapsed = time.monotonic() - started
+            progress(i + 1, len(cases), elapsed / (i + 1) * (len(cases) - i - 1))
+    predictions = [{"raw": o, "cut": c} for o, c in zip(outputs, cut)]  # a cut call is labelled cut_off
+    report = score_pairs(gold, predictions)
     report["per_category"] = per_category(report["verdicts"], [c.category for c in cases])
     eval_id = _dt.datetime.now().strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
     out_dir = project.evals_dir / eval_id
     out_dir.mkdir(parents=True)
     atomic_write_bytes(out_dir / "gold.jsonl", serialize_entries(cases))
-    atomic_write_text(out_dir / "predictions.jsonl", "".join(json.dumps({"raw": o}) + "\n" for o in outputs))
+    atomic_write_text(out_dir / "predictions.jsonl", "".join(json.dumps(p) + "\n" for p in predictions))
     atomic_write_text(out_dir / "prompts.jsonl", "".join(json.dumps({"prompt": p}) + "\n" for p in prompts))
     qs = statistics.quantiles(latencies, n=20) if len(latencies) > 1 else latencies * 19
     result = {
@@ -126,8 +153,9 @@ def evaluate(project: Project, model_ref: str, data: str = "val", batch_size: in
         "adapter": str(adapter) if adapter else None, "data": data_name, "cases": len(cases),
         "constrained": constrained, "weights": weights,
         "latency": {"p50_s": round(statistics.median(latencies), 3) if latencies else 0.0,
-                    "p95_s": round(qs[18], 3) if qs else 0.0, "batch_size": batch_size,
-                    "tokens_per_s": round(new_tokens / seconds, 1) if seconds else 0.0},
+                    "p95_s": round(qs[18], 3) if qs else 0.0, "batch_size": 1,
+                    "tokens_per_s": round(new_tokens / seconds, 1) if seconds else 0.0,
+                    "total_s": round(time.monotonic() - started, 1), "cut_cases": sum(cut)},
         "report": report,
     }
     atomic_write_text(out_dir / "report.json", json.dumps(result, indent=2))
@@ -175,13 +203,15 @@ def compare_reports(a: dict, b: dict) -> list[dict]:
     return rows
 
 
-def compare_evals(project: Project, a: str, b: str, data: str = "val", batch_size: int = 8, limit: int = 0,
-                  constrained: bool = False, weights: str = "fp32") -> dict:
+def compare_evals(project: Project, a: str, b: str, data: str = "val", limit: int = 0,
+                  constrained: bool = False, weights: str = "fp32", progress=None, cancel=None) -> dict:
     from rich.console import Console
     from rich.table import Table
 
-    ra = evaluate(project, a, data, batch_size, limit, constrained=constrained, weights=weights)
-    rb = evaluate(project, b, data, batch_size, limit, constrained=constrained, weights=weights)
+    ra = evaluate(project, a, data, limit, constrained=constrained, weights=weights,
+                  progress=progress and (lambda i, n, eta: progress(f"{a}", i, n, eta)), cancel=cancel)
+    rb = evaluate(project, b, data, limit, constrained=constrained, weights=weights,
+                  progress=progress and (lambda i, n, eta: progress(f"{b}", i, n, eta)), cancel=cancel)
     rows = compare_reports(ra, rb)
     table = Table(title=f"{a} vs {b} on {ra['data']} ({ra['cases']} cases)", title_justify="left")
     for col in ("metric", a, b, "delta", "95% CI"):

@@ -19,7 +19,7 @@ from workbench.chat_format import parse
 from workbench.schema_check import build_checker
 from workbench.tools import tools_by_name
 
-LABEL_ORDER = ("no_call", "unexpected_call", "invalid_json", "hallucinated_tool", "wrong_tool", "missing_call",
+LABEL_ORDER = ("no_call", "unexpected_call", "cut_off", "invalid_json", "hallucinated_tool", "wrong_tool", "missing_call",
                "extra_call", "missing_required", "unexpected_param", "type_error", "wrong_value")
 
 
@@ -36,6 +36,7 @@ class Prediction:
     content: str = ""
     parse_errors: list[str] = field(default_factory=list)
     attempted: bool = False  # the output tried to make a call (tag or tool_calls), parsable or not
+    cut: bool = False        # generation stopped at its token budget, not at the model's own end
 
 
 def prediction_from_line(obj: dict) -> Prediction:
@@ -44,7 +45,8 @@ def prediction_from_line(obj: dict) -> Prediction:
         text = obj["raw"] if isinstance(obj["raw"], str) else ""
         parsed = parse(text)
         calls = [Call(c.name, c.arguments, c.raw) for c in parsed.tool_calls]
-        return Prediction(calls, parsed.content, parsed.errors, attempted="<tool_call>" in text)
+        return Prediction(calls, parsed.content, parsed.errors, attempted="<tool_call>" in text,
+                          cut=bool(obj.get("cut")))
     if obj.get("tool_calls"):
         calls, errors = [], []
         for i, tc in enumerate(obj["tool_calls"]):
@@ -211,6 +213,10 @@ def score_case(index: int, gold_calls: list[Call] | None, pred: Prediction, tool
     hallucinated = sum(1 for c in pred.calls if c.name not in by_name)
     json_valid = None if not pred.attempted else (not pred.parse_errors and all(c.arguments is not None
                                                                                  for c in pred.calls))
+    # A call cut by the token budget never finished: it says nothing about the JSON the model writes.
+    broken = "cut_off" if pred.cut and json_valid is False else "invalid_json"
+    if broken == "cut_off":
+        json_valid = None
     known = [c for c in pred.calls if c.name in by_name and c.arguments is not None]
     schema_ok = None
     if known:
@@ -227,11 +233,11 @@ def score_case(index: int, gold_calls: list[Call] | None, pred: Prediction, tool
                        None, not made_call, not made_call, 0.0 if made_call else 1.0, json_valid, schema_ok,
                        hallucinated, len(pred.calls), 0, len(pred.calls), not made_call)
     if not pred.calls:
-        labels.append("invalid_json" if pred.attempted else "no_call")
+        labels.append(broken if pred.attempted else "no_call")
         return Verdict(index, False, labels[0], labels, [g.name for g in gold_calls], [], False, False, False, 0.0,
                        json_valid, schema_ok, 0, 0, len(gold_calls), 0, True)
-    if json_valid is False:
-        labels.append("invalid_json")
+    if json_valid is False or broken == "cut_off":
+        labels.append(broken)
     if hallucinated:
         labels.append("hallucinated_tool")
     pairs, missing, extra = _match(pred.calls, gold_calls, by_name)

@@ -1,0 +1,47 @@
+"""Evaluate a model: which one, how many cases (a limit keeps a CPU run short), constrained or free."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+
+from screens.dialogs.form import FormDialog
+
+
+@dataclass
+class EvalRequest:
+    model: str
+    limit: int          # 0: every case
+    constrained: bool
+
+
+class EvalDialog(FormDialog[EvalRequest]):
+    def __init__(self, models: list[tuple[str, str]], cases: int, constrained: bool):
+        super().__init__()
+        self.models, self.cases, self.constrained = models, cases, constrained
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(f"[b]Evaluate[/b] on the val split ({self.cases} cases). ctrl+s starts, escape cancels; "
+                         "x on the Eval screen stops it.", classes="dialog-text")
+            yield Label("Model")
+            yield Select(self.models, value=self.models[-1][1], id="eval-model", allow_blank=False)
+            yield Label("Cases (empty: all; each assistant turn is a case)")
+            yield Input("", id="eval-limit", compact=True, placeholder=str(self.cases))
+            yield Checkbox("Constrained decoding (the tool-call grammar: valid JSON always)", self.constrained,
+                           id="eval-constrained")
+            yield Static("", id="eval-error", classes="problems")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Evaluate (ctrl+s)", id="start", variant="primary")
+                yield Button("Cancel", id="cancel")
+
+    def result(self) -> EvalRequest | None:
+        text = self.query_one("#eval-limit", Input).value.strip()
+        if text and not (text.isdigit() and int(text) > 0):
+            self.query_one("#eval-error", Static).update(f"[red]Cases: {text!r} is not a positive whole number[/]")
+            return None
+        return EvalRequest(str(self.query_one("#eval-model", Select).value), int(text or 0),
+                           self.query_one("#eval-constrained", Checkbox).value)
