@@ -42,14 +42,16 @@ class WorkbenchApp(App):
              "chat": ChatScreen}
     DEFAULT_MODE = "examples"
     BINDINGS = [
-        Binding("1", "switch_mode('tools')", "Tools"),
-        Binding("2", "switch_mode('examples')", "Examples"),
-        Binding("3", "switch_mode('train')", "Train"),
-        Binding("4", "switch_mode('eval')", "Eval"),
-        Binding("5", "switch_mode('chat')", "Chat"),
-        Binding("question_mark", "help", "Help"),
-        Binding("ctrl+q", "quit", "Quit", priority=True),
+        # The header shows the mode keys; footers keep their room for each screen's own keys.
+        Binding("1", "switch_mode('tools')", "Tools", show=False),
+        Binding("2", "switch_mode('examples')", "Examples", show=False),
+        Binding("3", "switch_mode('train')", "Train", show=False),
+        Binding("4", "switch_mode('eval')", "Eval", show=False),
+        Binding("5", "switch_mode('chat')", "Chat", show=False),
+        Binding("question_mark", "help", "Help", show=False),
+        Binding("ctrl+q", "quit", "Quit", priority=True, show=False),
     ]
+    MAX_TOASTS = 2  # more would stack over the detail pane of an 80x24 terminal
 
     def __init__(self, project: Project, read_only: bool = False):
         super().__init__()
@@ -170,6 +172,12 @@ class WorkbenchApp(App):
         if self.store is not None and self.store.dirty:
             self.store.compact()
 
+    def _on_notify(self, event) -> None:
+        super()._on_notify(event)
+        # Keep the newest few: a burst (a bulk action, a failed load) must not bury the screen.
+        while len(self._notifications) > self.MAX_TOASTS:
+            self._unnotify(next(iter(self._notifications)))
+
     def refuse_if_read_only(self) -> bool:
         if self.read_only:
             self.notify(self.lock_message or "This project is open read-only.", severity="warning")
@@ -189,10 +197,13 @@ class WorkbenchApp(App):
         yield SystemCommand("Eval", "Evaluations and failures (4)", lambda: self.switch_mode("eval"))
         yield SystemCommand("Chat", "Chat with a model, inspect its tool calls (5)", lambda: self.switch_mode("chat"))
         # Every binding of the current screen is a command too, so nothing is keyboard-only.
+        from screens.help import key_label
+
+        where = screen.__class__.__name__.removesuffix("Screen")
         for binding in getattr(screen, "BINDINGS", []):
             if isinstance(binding, Binding) and binding.description:
                 action = binding.action
-                yield SystemCommand(binding.description, f"{screen.__class__.__name__}: key {binding.key}",
+                yield SystemCommand(binding.description, f"{where} · {key_label(binding.key.split(',')[0])}",
                                     lambda a=action, s=screen: self.call_later(s.run_action, a))
 
 

@@ -75,15 +75,16 @@ class ChatPane(VerticalScroll):
 
 class ChatScreen(Screen):
     BINDINGS = [
+        # The footer holds what fits 80 columns; the status line shows the toggles' state.
+        Binding("ctrl+x", "stop", "Stop", priority=True),
         Binding("ctrl+g", "run_calls", "Run calls"),
-        Binding("ctrl+t", "type_result", "Type result"),
+        Binding("ctrl+t", "type_result", "Type result", show=False),
         Binding("ctrl+f", "cycle_choice", "Tool choice"),
-        Binding("ctrl+o", "toggle_constrained", "Constrained"),
-        Binding("ctrl+r", "toggle_raw", "Raw"),
-        Binding("ctrl+b", "toggle_compare", "Side by side"),
+        Binding("ctrl+o", "toggle_constrained", "Constrained", show=False),
+        Binding("ctrl+r", "toggle_raw", "Raw", show=False),
+        Binding("ctrl+b", "toggle_compare", "Side by side", show=False),
         Binding("ctrl+s", "save", "Save example"),
         Binding("ctrl+n", "clear", "New chat"),
-        Binding("ctrl+x", "stop", "Stop", priority=True),
         Binding("escape", "escape", "Stop/keys", show=False),
     ]
 
@@ -152,11 +153,11 @@ class ChatScreen(Screen):
         return panes
 
     def update_status(self, extra: str = "") -> None:
-        toolset = self.app.project.settings.toolset or "none (type results by hand)"
+        # Short enough for 80 columns: the keys that change these are in the footer.
+        toolset = self.app.project.settings.toolset or "none: ^t types results"
         self.query_one("#chat-status", Static).update(
-            f"tool choice [b]{self.tool_choice}[/b] (ctrl+f) · constrained [b]{'on' if self.constrained else 'off'}"
-            f"[/b] (ctrl+o) · raw [b]{'on' if self.raw else 'off'}[/b] (ctrl+r) · stubs: {toolset}"
-            + (f" · {extra}" if extra else ""))
+            f"choice [b]{self.tool_choice}[/b] · constrained [b]{'on' if self.constrained else 'off'}[/b] · raw "
+            f"[b]{'on' if self.raw else 'off'}[/b] · stubs {toolset}" + (f" · {extra}" if extra else ""))
 
     def on_select_changed(self, event: Select.Changed) -> None:
         pane = self.pane("left" if event.select.id == "model-left" else "right")

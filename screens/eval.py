@@ -75,7 +75,7 @@ class EvalScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one(WorkbenchHeader).show(self.app, "Eval")
-        self.query_one("#evals", DataTable).add_columns("eval", "model", "cases", "acc", "tool")
+        self.query_one("#evals", DataTable).add_columns("eval", "model", "n", "acc")
         self.query_one("#labels", DataTable).add_columns("label", "n")
         self.query_one("#cases", DataTable).add_columns("case", "label", "expected", "predicted")
         self.action_reload()
@@ -86,8 +86,8 @@ class EvalScreen(Screen):
         table.clear()
         for ev in self.evals:
             m = ev["report"]["metrics"]
-            table.add_row(ev["id"][-11:], str(ev["model"])[-14:], str(ev["cases"]), _pct(m["accuracy"]),
-                          _pct(m["tool_selection"]), key=ev["id"])
+            # The model's tail: run ids share their date, their last part tells them apart.
+            table.add_row(ev["id"][-6:], str(ev["model"])[-10:], str(ev["cases"]), _pct(m["accuracy"]), key=ev["id"])
         if self.evals:
             table.move_cursor(row=len(self.evals) - 1)
             self.show_eval(self.evals[-1])

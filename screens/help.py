@@ -11,8 +11,14 @@ from textual.widgets import Static
 
 from workbench import summary
 
-GENERAL = """[b]Everywhere[/b]: 1 Tools · 2 Examples · 3 Train · 4 Eval · ? help · ctrl+p command palette (every action)
-· ctrl+q quit. Works without a mouse: tab moves focus, escape leaves a field or dialog."""
+GENERAL = """[b]Everywhere[/b]: 1 Tools · 2 Examples · 3 Train · 4 Eval · 5 Chat · ? help · ctrl+p command palette
+(every action) · ctrl+q quit. Works without a mouse: tab moves focus (in the JSON editor too), escape leaves a field
+or dialog."""
+
+
+def key_label(key: str) -> str:
+    """A binding's key as people write it: ctrl+o, ?, /."""
+    return key.replace("question_mark", "?").replace("slash", "/").replace("plus", "+").replace("minus", "-")
 
 
 def _bindings_table(title: str, bindings) -> Table:
@@ -21,7 +27,7 @@ def _bindings_table(title: str, bindings) -> Table:
     table.add_column()
     for b in bindings:
         if isinstance(b, Binding) and b.description:
-            table.add_row(b.key.replace("question_mark", "?").replace("slash", "/"), b.description)
+            table.add_row(key_label(b.key), b.description)
     return table
 
 

@@ -63,7 +63,8 @@ class ToolsScreen(Screen):
             with Vertical(id="tool-edit-pane"):
                 with TabbedContent(id="tool-tabs"):
                     with TabPane("JSON", id="tab-json"):
-                        yield TextArea.code_editor("", language="json", id="tool-json")
+                        # tab moves focus, as everywhere in the app; the editor indents on enter by itself
+                        yield TextArea.code_editor("", language="json", id="tool-json", tab_behavior="focus")
                     with TabPane("Form", id="tab-form"), VerticalScroll():
                         yield Label("Name")
                         yield Input(id="form-name", compact=True)

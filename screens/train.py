@@ -36,6 +36,9 @@ def stats_line(metrics: list[dict], status: dict) -> str:
     last = metrics[-1] if metrics else {}
     if last:
         parts.append(f"step {last['step']}/{last.get('max_steps', '?')}")
+    elif state in ("queued", "running"):
+        # Minutes can pass before the first loss on CPU: say what the trainer is doing meanwhile.
+        parts.append(f"{status.get('phase') or 'starting the trainer process'}… (the log below shows more)")
     losses = [m["loss"] for m in metrics if "loss" in m]
     evals = [m["eval_loss"] for m in metrics if "eval_loss" in m]
     if losses:
@@ -97,7 +100,8 @@ class TrainScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one(WorkbenchHeader).show(self.app, "Train")
-        self.query_one("#runs", DataTable).add_columns("run", "state", "step", "loss")
+        # Whole run ids (what `workbench stop|resume|eval` take) and whole states; step and loss are in the stats line.
+        self.query_one("#runs", DataTable).add_columns("run", "state")
         self.watch_runs()
         self.query_one("#runs", DataTable).focus()
 
@@ -129,12 +133,9 @@ class TrainScreen(Screen):
             time.sleep(POLL_S)
 
     def _cells(self, run_id: str, status: dict) -> tuple:
-        metrics = self.metrics.get(run_id, [])
-        losses = [m["loss"] for m in metrics if "loss" in m]
         state = status.get("state", "?")
         mark = " ◆" if run_id == self.overlay else ""
-        return (run_id[-13:] + mark, f"[{STATE_STYLE.get(state, 'white')}]{state}[/]",
-                str(metrics[-1]["step"]) if metrics else "", f"{losses[-1]:.3f}" if losses else "")
+        return (run_id + mark, f"[{STATE_STYLE.get(state, 'white')}]{state}[/]")
 
     def on_runs_listed(self, message: RunsListed) -> None:
         table = self.query_one("#runs", DataTable)

@@ -351,7 +351,12 @@ async def test_generate_panel_adds_verified_examples_as_pending(project):
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, GenerateDialog)
-        assert "n:" in str(app.screen.query_one("#gen-error").render())
+        assert str(app.screen.query_one("#gen-error").render()).startswith("How many: Input should be greater")
+        # letters are refused with a word, not silently dropped
+        app.screen.query_one("#gen-n", Input).value = "2OO"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert str(app.screen.query_one("#gen-error").render()) == "How many: '2OO' is not a whole number"
         await pilot.press("escape")
     on_disk = [e for e in Project.open(project.root).load_examples().examples if e.meta.get("source") == "offline"]
     assert len(on_disk) == 40
@@ -451,3 +456,29 @@ async def test_train_dialog_warns_when_accepted_examples_are_invalid(project):
         assert isinstance(app.screen, TrainDialog)
         warning = str(app.screen.query_one("#cfg-warning", Static).render())
         assert warning.startswith("1 accepted examples are invalid (seed_001)")
+
+
+async def test_help_palette_and_tab_read_as_a_user_expects(project):
+    from textual.command import CommandPalette
+    from textual.widgets import Static
+
+    app = WorkbenchApp(project)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert "5 Chat" in str(app.screen.query(Static)[1].render())
+        await pilot.press("escape")
+        await pilot.press("5")
+        await pilot.pause()
+        commands = [c.help for c in app.get_system_commands(app.screen)]
+        assert "Chat · ctrl+o" in commands and not any("key ctrl" in c for c in commands)
+        assert not isinstance(app.screen, CommandPalette)
+        await pilot.press("escape", "1")
+        await pilot.pause()
+        editor = app.screen.query_one("#tool-json", TextArea)
+        editor.focus()
+        before = editor.text
+        await pilot.press("tab")
+        await pilot.pause()
+        assert editor.text == before and not editor.has_focus  # tab moves on, as help says

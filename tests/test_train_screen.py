@@ -83,3 +83,12 @@ def test_smoothed_loss_follows_the_trend_not_the_batch_to_batch_noise():
     assert smooth([0.7] * 5) == pytest.approx([0.7] * 5)
     line = stats_line([{"step": 1, "loss": 2.0}, {"step": 2, "loss": 0.1}], {"state": "running"})
     assert "loss 0.1000 (smoothed" in line
+
+
+def test_a_run_without_a_step_yet_says_what_it_is_doing():
+    from screens.train import stats_line
+
+    line = stats_line([], {"state": "running", "phase": "loading the model"})
+    assert "loading the model… (the log below shows more)" in line
+    assert "starting the trainer process" in stats_line([], {"state": "queued"})
+    assert "…" not in stats_line([{"step": 1, "max_steps": 4, "loss": 1.0}], {"state": "running", "phase": "x"})

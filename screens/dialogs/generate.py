@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 from rich.markup import escape
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, SelectionList, Static
@@ -11,6 +12,8 @@ from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSe
 from screens.dialogs.form import FormDialog
 from workbench.examples import CATEGORIES
 from workbench.generate.spec import DEFAULT_MIX, GenerateSpec
+
+FIELD_LABELS = {"n": "How many", "seed": "Seed", "mix": "Category shares", "tools": "Tools"}
 
 
 class GenerateDialog(FormDialog[GenerateSpec]):
@@ -27,10 +30,10 @@ class GenerateDialog(FormDialog[GenerateSpec]):
                 with Horizontal(classes="row"):
                     with Vertical():
                         yield Label("How many")
-                        yield Input("200", id="gen-n", compact=True, type="integer")
+                        yield Input("200", id="gen-n", compact=True)
                     with Vertical():
                         yield Label("Seed")
-                        yield Input("0", id="gen-seed", compact=True, type="integer")
+                        yield Input("0", id="gen-seed", compact=True)
                 yield Label("Source")
                 with RadioSet(id="gen-source"):
                     yield RadioButton("Offline, from the schemas (seconds, no network)", value=True, id="src-offline")
@@ -43,32 +46,37 @@ class GenerateDialog(FormDialog[GenerateSpec]):
                     for cat in CATEGORIES:
                         with Vertical():
                             yield Label(cat, classes="dialog-hint")
-                            yield Input(str(round(DEFAULT_MIX[cat] * 100)), id=f"mix-{cat}", compact=True,
-                                        type="number")
+                            yield Input(str(round(DEFAULT_MIX[cat] * 100)), id=f"mix-{cat}", compact=True)
             yield Static("", id="gen-error", classes="problems")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Generate (ctrl+s)", id="start", variant="primary")
                 yield Button("Cancel", id="cancel")
 
     def result(self) -> GenerateSpec | None:
-        def value(selector: str) -> str:
-            return self.query_one(selector, Input).value.strip() or "0"
+        # Inputs take any text and a wrong one is named here: an input that silently dropped letters
+        # would turn "2OO" into 2 without a word.
+        def number(selector: str, label: str, kind=int):
+            text = self.query_one(selector, Input).value.strip() or "0"
+            try:
+                return kind(text)
+            except ValueError:
+                raise ValueError(f"{label}: {text!r} is not a {'whole ' if kind is int else ''}number") from None
 
         try:
-            mix = {cat: float(value(f"#mix-{cat}")) for cat in CATEGORIES}
+            mix = {cat: number(f"#mix-{cat}", f"share of {cat}", float) for cat in CATEGORIES}
             tools = list(self.query_one("#gen-tools", SelectionList).selected)
             if not tools:
-                raise ValueError("pick at least one tool")
+                raise ValueError("Tools: pick at least one tool")
             pressed = self.query_one("#gen-source", RadioSet).pressed_button
-            return GenerateSpec(n=int(value("#gen-n")), seed=int(value("#gen-seed")),
+            return GenerateSpec(n=number("#gen-n", "How many"), seed=number("#gen-seed", "Seed"),
                                 mix={k: v for k, v in mix.items() if v > 0},
                                 tools=None if len(tools) == len(self.tool_names) else tools,
                                 source="teacher" if pressed is not None and pressed.id == "src-teacher" else "offline",
                                 semantic_check=self.query_one("#gen-semantic", Checkbox).value)
         except ValidationError as exc:
             err = exc.errors()[0]
-            field = ".".join(str(x) for x in err["loc"])
-            self.query_one("#gen-error", Static).update(f"[red]{field}: {err['msg']}[/]")
+            field = FIELD_LABELS.get(str(err["loc"][0]), ".".join(str(x) for x in err["loc"]))
+            self.query_one("#gen-error", Static).update(Text(f"{field}: {err['msg']}", style="red"))
         except ValueError as exc:
-            self.query_one("#gen-error", Static).update(f"[red]{exc}[/]")
+            self.query_one("#gen-error", Static).update(Text(str(exc), style="red"))
         return None

@@ -26,16 +26,18 @@ class ParamDialog(ModalScreen[dict | None]):
         enum = self.schema.get("enum")
         with Vertical(classes="dialog"):
             yield Static("[b]Parameter[/b]: ctrl+s or enter saves, escape cancels", classes="dialog-text")
+            # Compact fields, type and required on one row: the whole form fits an 80x24 terminal.
             yield Label("Name")
-            yield Input(self.name_, id="p-name")
-            yield Label("Type")
+            yield Input(self.name_, id="p-name", compact=True)
             t = self.schema.get("type", "string")
-            yield Select([(x, x) for x in TYPES], value=t if t in TYPES else "string", id="p-type", allow_blank=False)
-            yield Checkbox("required", self.required, id="p-required")
+            with Horizontal(classes="row"):
+                yield Select([(x, x) for x in TYPES], value=t if t in TYPES else "string", id="p-type",
+                             allow_blank=False, compact=True)
+                yield Checkbox("required", self.required, id="p-required", compact=True)
             yield Label("Enum values (comma-separated; empty for none)")
-            yield Input(", ".join(str(v) for v in enum) if enum else "", id="p-enum")
+            yield Input(", ".join(str(v) for v in enum) if enum else "", id="p-enum", compact=True)
             yield Label("Description")
-            yield Input(self.schema.get("description", ""), id="p-desc")
+            yield Input(self.schema.get("description", ""), id="p-desc", compact=True)
             yield Static("", id="p-error", classes="problems")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save", id="save", variant="primary")

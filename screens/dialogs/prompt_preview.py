@@ -30,7 +30,8 @@ class PromptPreview(ModalScreen[None]):
                          "[reverse green]trained tokens[/] are the assistant turns. escape closes.",
                          id="preview-head", classes="dialog-text")
             with VerticalScroll():
-                yield Static("loading the tokenizer…", id="preview-body")
+                yield Static("loading the tokenizer (the first time, the bundled model is converted once: "
+                             "about 30 s)…", id="preview-body")
 
     def on_mount(self) -> None:
         self.load()

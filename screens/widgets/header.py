@@ -1,9 +1,11 @@
-"""One line at the top: project, base model, read-only and unsaved state."""
+"""One line at the top: project, the modes with their keys (the current one marked), base model, and state."""
 
 from __future__ import annotations
 
 from textual.reactive import reactive
 from textual.widgets import Static
+
+MODES = ("Tools", "Examples", "Train", "Eval", "Chat")
 
 
 class WorkbenchHeader(Static):
@@ -30,9 +32,11 @@ class WorkbenchHeader(Static):
         self.read_only, self.dirty = app.read_only, app.dirty
 
     def render(self) -> str:
-        parts = [f"[b]Workbench[/b] · {self.project}", f"model {self.model}"]
-        if self.mode:
-            parts.insert(1, f"[b]{self.mode}[/b]")
+        # The mode keys live here rather than in every footer: at 80 columns the footer has room
+        # for the screen's own keys only.
+        modes = " ".join(f"[reverse] {i} {m} [/]" if m == self.mode else f"{i} {m}"
+                         for i, m in enumerate(MODES, 1))
+        parts = [f"[b]Workbench[/b] · {self.project}", modes, self.model.removeprefix("bundled:")]
         if self.read_only:
             parts.append("[reverse] read-only [/reverse]")
         if self.dirty:

@@ -106,7 +106,9 @@ def build_app(assistant: Assistant, model_id: str, api_key: str | None = None, a
             return _error(APIError(500, f"internal error: {type(exc).__name__}: {exc}", None, "server_error"))
 
     async def health(_request: Request):
-        return JSONResponse({"status": "ok", "model": model_id})
+        # `active`: requests decoding or waiting for the model (a client that hung up leaves it at once).
+        return JSONResponse({"status": "ok", "model": model_id, "active": admission.active,
+                             "max_waiting": admission.max_waiting})
 
     return Starlette(routes=[
         Route("/v1/models", models, methods=["GET"]),

@@ -99,7 +99,8 @@ class StatusCallback(TrainerCallback):
         self.run = run
 
     def on_train_begin(self, args, state, control, **kwargs):
-        self.run.write_status("running", pid=os.getpid(), host=os.uname().nodename, max_steps=state.max_steps)
+        self.run.write_status("running", pid=os.getpid(), host=os.uname().nodename, max_steps=state.max_steps,
+                              phase=f"training: the first of {state.max_steps} steps")
 
     def on_save(self, args, state, control, **kwargs):
         self.run.write_status(self.run.read_status().get("state", "running"), last_checkpoint_step=state.global_step)

@@ -69,11 +69,13 @@ def train(run: Run, resume: bool) -> str:
     print(f"[workbench] run {run.id}: {config.base_model} on {device} in {precision}, preset {config.preset}",
           flush=True)
     torch.manual_seed(config.seed)
+    run.write_status("running", phase="loading the model")
     # The frozen base in bf16 halves its memory; the adapter weights stay fp32 (PEFT's default).
     model, tokenizer = load_model(config.base_model, dtype=torch.bfloat16 if precision == "bf16" else None)
     model.train()
     tools = dataset.get("tools")
     system_prompt = dataset["system_prompt"]
+    run.write_status("running", phase="tokenising the examples")
     train_ex = ExampleFile.load(run.path("train.jsonl")).examples
     val_ex = ExampleFile.load(run.path("val.jsonl")).examples
     train_f, dropped = featurize_all(train_ex, tokenizer, system_prompt, config.max_length, tools,
@@ -149,6 +151,11 @@ def train(run: Run, resume: bool) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import warnings
+
+    # Libraries' deprecation notices (FutureWarning) are for their callers' authors, not for
+    # someone reading this run's log in the Train pane.
+    warnings.filterwarnings("ignore", category=FutureWarning)
     argv = sys.argv[1:] if argv is None else argv
     run = Run(Path(argv[0]))
     resume = "--resume" in argv
