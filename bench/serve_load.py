@@ -3,8 +3,9 @@
 In one run, against the real `workbench serve` process (the base model, the Task API tools):
 
 1. idle: the latency of a normal tool-call request (median of 5), with the real `openai` client;
-2. 200 streaming requests whose clients hang up after their first content token (20 at a time);
-   the ones that find the queue full get 503 with Retry-After, and are counted;
+2. 200 streaming requests whose clients hang up after their first content token, 8 at a time (each
+   is admitted: the server queues 8 behind the one decoding); then 100 at once, where the ones that
+   find the queue full get 503 with Retry-After, and are counted;
 3. 1,000 malformed bodies (bad JSON, wrong types, unknown fields, huge max_tokens), 50 at a time;
 4. after: the same normal request, its latency against idle, and `/health`'s count of requests
    still decoding or queued (it must be 0: no decode work is held for clients that went away).
@@ -35,7 +36,7 @@ ASK = [{"role": "user", "content": "Mark task_12 as done"}]
 STORY = [{"role": "user", "content": "Write a very long story about a lighthouse keeper."}]
 MALFORMED = [b"{not json", b"[]", b'{"model": "base"}', b'{"model": "base", "messages": "hi"}',
              b'{"model": "base", "messages": [{"role": "wizard", "content": "x"}]}',
-             b'{"model": "base", "messages": [{"role": "user", "content": "x"}], "max_tokens": 100000000}',
+             b'{"model": "base", "messages": [{"role": "user", "content": "x"}], "max_tokens": -5}',
              b'{"model": "base", "messages": [{"role": "user", "content": "x"}], "tools": "all"}',
              b'{"model": "base", "messages": [{"role": "user", "content": "x"}], "tool_choice": {"x": 1}}',
              b'\xff\xfe\x00garbage', b'{"model": "nope", "messages": [{"role": "user", "content": "x"}]}']
@@ -92,22 +93,30 @@ def main() -> None:
         def hang_up(_i: int) -> str:
             body = {"model": "base", "messages": STORY, "max_tokens": 4000, "stream": True, "tool_choice": "none",
                     "tools": tools}
-            with httpx.Client(timeout=120) as c, c.stream("POST", f"{url}/v1/chat/completions", json=body) as r:
-                if r.status_code != 200:
-                    return str(r.status_code)
-                for line in r.iter_lines():
-                    if line.startswith("data: ") and '"content": "' in line and '"content": ""' not in line:
-                        return "hung up after a token"  # leaving the block closes the connection
+            try:
+                with httpx.Client(timeout=120) as c, c.stream("POST", f"{url}/v1/chat/completions", json=body) as r:
+                    if r.status_code != 200:
+                        return str(r.status_code)
+                    for line in r.iter_lines():
+                        if line.startswith("data: ") and '"content": "' in line and '"content": ""' not in line:
+                            return "hung up after a token"  # leaving the block closes the connection
+            except httpx.HTTPError as exc:
+                return type(exc).__name__
             return "ended"
 
         t0 = time.perf_counter()
-        with ThreadPoolExecutor(20) as pool:
+        with ThreadPoolExecutor(8) as pool:
             outcomes = list(pool.map(hang_up, range(args.streams)))
         storm_s = time.perf_counter() - t0
+        with ThreadPoolExecutor(100) as pool:
+            burst = list(pool.map(hang_up, range(100)))
 
-        def bad(i: int) -> int:
-            return httpx.post(f"{url}/v1/chat/completions", content=MALFORMED[i % len(MALFORMED)],
-                              headers={"Content-Type": "application/json"}, timeout=30).status_code
+        def bad(i: int) -> str:
+            try:
+                return str(httpx.post(f"{url}/v1/chat/completions", content=MALFORMED[i % len(MALFORMED)],
+                                      headers={"Content-Type": "application/json"}, timeout=30).status_code)
+            except httpx.HTTPError as exc:
+                return type(exc).__name__
 
         t0 = time.perf_counter()
         with ThreadPoolExecutor(50) as pool:
@@ -121,6 +130,7 @@ def main() -> None:
         result = {
             "idle_s": round(idle, 3), "after_s": round(after, 3), "ratio": round(after / idle, 2),
             "streams": {k: outcomes.count(k) for k in sorted(set(outcomes))}, "streams_s": round(storm_s, 1),
+            "burst_of_100": {k: burst.count(k) for k in sorted(set(burst))},
             "malformed": {str(k): codes.count(k) for k in sorted(set(codes))}, "malformed_s": round(malformed_s, 1),
             "active_after": active, "goal": "after <= 2x idle, active_after == 0",
             "met": after <= 2 * idle and active == 0,

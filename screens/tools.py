@@ -44,6 +44,7 @@ class ToolsScreen(Screen):
         Binding("delete", "delete_tool", "Delete tool", show=False),
         Binding("plus", "add_param", "Add param", show=False),
         Binding("minus", "remove_param", "Remove param", show=False),
+        Binding("escape", "focus_list", "Back to the list", show=False),
     ]
 
     def __init__(self, **kwargs):
@@ -137,7 +138,28 @@ class ToolsScreen(Screen):
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         if self._loading_editor or event.text_area.id != "tool-json" or not self.working:
             return
-        text = event.text_area.text
+        self._take_editor_text(event.text_area.text)
+
+    def _flush_edits(self) -> None:
+        """Bring the working copy up to what the widgets show now.
+
+        A key bound with priority (ctrl+s) is handled before the Changed message of the key typed
+        just before it: over tmux, "s" then ctrl+s saved the name without its last letter."""
+        if not self.working:
+            return
+        if self.query_one(TabbedContent).active == "tab-form":
+            fn = self.working[self.selected].get("function", {}) if isinstance(self.working[self.selected], dict) \
+                else {}
+            for wid, key in (("#form-name", "name"), ("#form-description", "description")):
+                value = self.query_one(wid, Input).value
+                if isinstance(fn, dict) and fn.get(key, "") != value:
+                    self._edit_function(lambda f, k=key, v=value: f.__setitem__(k, v))
+        else:
+            text = self.query_one("#tool-json", TextArea).text
+            if text != self.texts[self.selected]:
+                self._take_editor_text(text)
+
+    def _take_editor_text(self, text: str) -> None:
         self.texts[self.selected] = text
         try:
             obj = json.loads(text)
@@ -200,6 +222,9 @@ class ToolsScreen(Screen):
         tool = copy.deepcopy(self.working[self.selected])
         change(tool.setdefault("function", {}))
         text = tool_json(tool)
+        # The working copy changes now, not when the editor's Changed event arrives: a ctrl+s typed
+        # right after the edit must save it (seen over tmux: the last keystroke was missing from the save).
+        self.working[self.selected], self.texts[self.selected] = tool, text
         editor = self.query_one("#tool-json", TextArea)
         editor.replace(text, editor.document.start, editor.document.end)  # on the undo stack, unlike load_text
 
@@ -238,6 +263,10 @@ class ToolsScreen(Screen):
         name = self._current_param()
         if name is not None:
             self._edit_function(lambda fn: _set_param(fn, name, None))
+
+    def action_focus_list(self) -> None:
+        """Escape leaves a field (the digits then switch modes again), as everywhere in the app."""
+        self.query_one("#tool-list", ListView).focus()
 
     def action_toggle_view(self) -> None:
         tabs = self.query_one(TabbedContent)
@@ -321,6 +350,7 @@ class ToolsScreen(Screen):
     def action_save(self) -> None:
         if self.app.refuse_if_read_only():
             return
+        self._flush_edits()
         for i, text in enumerate(self.texts):
             try:
                 json.loads(text)

@@ -239,3 +239,18 @@ def test_teacher_unreachable_is_reported_not_raised():
 
 def test_categories_are_the_example_categories():
     assert set(GenerateSpec().mix) == set(CATEGORIES)
+
+
+def test_a_renamed_tool_falls_back_to_wording_from_the_schema(tmp_path):
+    """The Task API phrasebook knows its tools by name; a project that renamed one still generates."""
+    import sample_tools
+    from workbench.generate import GenerateSpec, generate
+    from workbench.project import Settings, init_project
+
+    ts = sample_tools.get_toolset("task_api")
+    tools = json.loads(json.dumps(ts.tools))
+    tools[0]["function"]["name"] = "create_tasks"
+    project = init_project(tmp_path / "p", tools, settings=Settings(name="t", today="2026-03-02", toolset="task_api"))
+    result = generate(project, GenerateSpec(n=60, seed=1))  # it raised KeyError: 'create_tasks'
+    assert result.accepted
+    assert any("create_tasks: not in the task_api toolset's phrasebook" in n for n in result.notes)

@@ -19,6 +19,7 @@ class EvalRequest:
 
 
 class EvalDialog(FormDialog[EvalRequest]):
+    AUTO_FOCUS = "#eval-limit"  # the newest model is preselected; how many cases is the question
     def __init__(self, models: list[tuple[str, str]], cases: int, constrained: bool):
         super().__init__()
         self.models, self.cases, self.constrained = models, cases, constrained

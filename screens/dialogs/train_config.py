@@ -19,6 +19,7 @@ FIELDS = [
 
 
 class TrainDialog(FormDialog[TrainConfig]):
+    AUTO_FOCUS = "#preset"  # then tab walks the fields in the order shown
     def __init__(self, base_model: str, dataset_note: str, warning: str = ""):
         super().__init__()
         self.base_model, self.dataset_note, self.warning = base_model, dataset_note, warning

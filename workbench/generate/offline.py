@@ -52,6 +52,15 @@ class OfflineGenerator:
         self.dates = Dates(dt.date.fromisoformat(today) if isinstance(today, str) else today)
         self.toolset = toolset
         pb_cls = getattr(toolset, "phrasebook", None) if toolset else None
+        self.notes: list[str] = []
+        drifted = sorted({t["function"]["name"] for t in tools} - {t["function"]["name"] for t in toolset.tools}) \
+            if pb_cls is not None else []
+        if drifted:
+            # A toolset's phrasebook knows its own tools by name; once the project renames or adds
+            # one, its wording would fail or lie. The schema-derived wording serves every tool.
+            pb_cls = None
+            self.notes.append(f"{', '.join(drifted)}: not in the {toolset.name} toolset's phrasebook; "
+                              "wording derived from the schemas")
         self.pb = phrasebook or (pb_cls or Phrasebook)(tools, self.dates)
         names = [t["function"]["name"] for t in tools]
         if tool_names:
@@ -60,7 +69,6 @@ class OfflineGenerator:
                 raise ValueError(f"unknown tool(s) {', '.join(unknown)}; the project has {', '.join(names)}")
         self.names = tool_names or names
         self.cov = Coverage()
-        self.notes: list[str] = []
 
     # -- drawing one call
     def draw_call(self, rng: random.Random, tool: str | None = None) -> tuple[str, dict[str, Slot]]:

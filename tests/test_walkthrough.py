@@ -1,0 +1,146 @@
+"""The README's whole path, typed into the real `workbench` in a real 80x24 terminal (tmux).
+
+Curate, edit a schema and save it without and with affected examples, generate, train a few
+steps, stop, resume, evaluate a few cases, chat, run a stub, save the chat as an example: every
+step is keys in and screen text out, as a user over SSH would see it.
+"""
+
+import os
+import shutil
+import time
+
+import pytest
+
+from tests.app_helpers import make_project
+from tests.test_terminal import WORKBENCH, Tmux
+from workbench.project import Project
+
+pytestmark = [pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"), pytest.mark.model]
+
+
+@pytest.fixture
+def term(tmp_path):
+    t = Tmux("walk", tmp_path)
+    yield t
+    t.kill()
+
+
+def type_text(term: Tmux, text: str) -> None:
+    time.sleep(0.5)  # a dialog that just appeared gives its field the focus a moment later
+    term.tmux("send-keys", "-t", term.name, "-l", text)
+
+
+def press(term: Tmux, *keys: str, pause: float = 0.3) -> None:
+    """One key at a time, as a person types: escape then a digit sent together reads as alt+digit."""
+    for key in keys:
+        term.keys(key)
+        time.sleep(pause)
+
+
+def test_the_readme_path_at_80x24(term, tmp_path, model_cache):
+    project = make_project(tmp_path / "proj")
+    env = (f"env TERM=xterm-256color WORKBENCH_HOME={tmp_path / 'home'} WORKBENCH_CACHE={model_cache} "
+           "HF_HUB_OFFLINE=1")
+    term.start(f"{env} {WORKBENCH} {project.root}")
+    term.wait_for("66 of 66 shown")
+    marks = [("start", time.monotonic())]
+
+    # Curate: accept the single-call examples shown by a filter, and one more by hand.
+    press(term, "/")
+    type_text(term, "cat:single")
+    press(term, "Enter")
+    term.wait_for("of 66 shown")
+    press(term, "A")
+    term.wait_for("Mark all")
+    press(term, "y")
+    screen = term.wait_for("examples marked accepted")
+    assert "0 accepted" not in screen
+
+    marks.append(("curate", time.monotonic()))
+
+    # A schema edit that touches no example saves at once; a rename offers to migrate.
+    press(term, "1", "C-t", "Tab", "End")
+    type_text(term, " Today's date is in the prompt.")
+    press(term, "C-s")
+    term.wait_for("Saved tools.json.")
+    press(term, "C-t", "C-t", "End")
+    type_text(term, "s")
+    press(term, "C-s")
+    term.wait_for("This schema change affects examples")
+    press(term, "m")
+    term.wait_for("migrated")
+
+    marks.append(("schema", time.monotonic()))
+
+    # Generate: offline, verified, pending (escape leaves the name field, so 2 switches modes).
+    press(term, "Escape", "2", "C-g")
+    term.wait_for("Generate examples")
+    press(term, "C-s")
+    term.wait_for("src:offline status:pending", timeout=60)
+
+    marks.append(("generate", time.monotonic()))
+
+    # Train a few steps, stop after the first, resume to the end.
+    press(term, "3", "s")
+    term.wait_for("New training run")
+    press(term, "Tab", "Tab", "Tab", "C-a", "C-k")  # from the preset: learning rate, epochs, max steps
+    type_text(term, "3")
+    press(term, "Tab", "C-a", "C-k")  # batch size
+    type_text(term, "2")
+    press(term, *["Tab"] * 6, "C-a", "C-k")  # eval every N steps: none within these three
+    type_text(term, "100")
+    press(term, "C-s")
+    term.wait_for("running", timeout=60)
+    term.wait_for("step 1/3", timeout=300)
+    press(term, "x")
+    term.wait_for("stopped", timeout=120)
+    press(term, "r")
+    term.wait_for("finished", timeout=300)
+    run_id = next(p.name for p in (project.root / "runs").iterdir())
+    assert run_id in term.screen()  # the whole id, at 80 columns
+
+    marks.append(("train", time.monotonic()))
+
+    # Evaluate the run on two cases, with progress shown.
+    press(term, "4", "e")
+    term.wait_for("Evaluate on the val split")
+    type_text(term, "2")
+    press(term, "C-s")
+    screen = term.wait_for("on val: 2 cases", timeout=180)
+    assert "tool selection" in screen
+
+    marks.append(("eval", time.monotonic()))
+
+    # Chat with the run: a required call, run on the stubs, then saved as an example.
+    press(term, "5", "C-f")
+    type_text(term, "Show me my open tasks")
+    press(term, "Enter")
+    screen = term.wait_for("pieces in", timeout=120)
+    assert "✓ valid" in screen  # a constrained call, checked against its schema on the card
+    first = next(line for line in screen.splitlines() if "pieces in" in line)
+    press(term, "C-g")
+    screen = term.wait_for("tool: ", timeout=60)
+    if "cannot be undone" in screen:
+        press(term, "y")
+    deadline = time.monotonic() + 120  # the model continues after the stub's result
+    while time.monotonic() < deadline:
+        status = [line for line in term.screen().splitlines() if "pieces in" in line]
+        if status and status[0] != first:
+            break
+        time.sleep(0.3)
+    else:
+        raise AssertionError(f"no answer after the tool result:\n{term.screen()}")
+    press(term, "C-s")
+    term.wait_for("ctrl+s")
+    press(term, "C-s")
+    term.wait_for("Saved as pending example")
+    marks.append(("chat", time.monotonic()))
+    press(term, "C-q")
+    time.sleep(1)
+    print("walkthrough:", ", ".join(f"{b[0]} {b[1] - a[1]:.0f}s" for a, b in zip(marks, marks[1:])))
+
+    examples = Project.open(project.root).load_examples().examples
+    assert any(e.meta.get("source") == "chat" and e.status == "pending" for e in examples)
+    assert any(e.meta.get("source") == "offline" for e in examples)
+    assert any("create_tasks" in e.called_tools() for e in examples)
+    assert os.path.exists(project.root / "runs" / run_id / "adapter" / "adapter_config.json")
