@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 TORCH ?= torch==2.13.0
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install bench clean-venv
+.PHONY: run test install bench clean-venv tmux
 
 $(STAMP): pyproject.toml Makefile
 	$(PY) -m venv $(VENV)
@@ -23,7 +23,13 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/workbench
 
-test: $(STAMP)
+# The terminal tests drive the real app in tmux (tests/test_terminal.py, tests/test_walkthrough.py).
+tmux:
+	@command -v tmux >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		apt-get update -qq && apt-get install -y -qq tmux >/dev/null; } || \
+		echo "tmux is not installed: the terminal tests will be skipped"
+
+test: $(STAMP) tmux
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 bench: $(STAMP)
