@@ -84,7 +84,9 @@ class TrainScreen(Screen):
         self.overlay: str | None = None
         self.metrics: dict[str, list[dict]] = {}
         self.statuses: dict[str, dict] = {}
-        self._watch: set[str] = set()
+        # Which runs the worker follows: replaced whole (never mutated) on the main thread, so the
+        # worker reads one consistent set; everything else the worker needs, it reads from files.
+        self._watch: frozenset[str] = frozenset()
 
     def compose(self) -> ComposeResult:
         yield WorkbenchHeader()
@@ -111,6 +113,7 @@ class TrainScreen(Screen):
     def watch_runs(self) -> None:
         worker = get_current_worker()
         offsets: dict[str, tuple[int, int]] = {}   # run id -> (metrics offset, log offset)
+        posted: dict[str, dict] = {}               # run id -> the status last posted (the worker's own copy)
         last_list = 0.0
         runs_dir = self.app.project.runs_dir
         while not worker.is_cancelled:
@@ -118,7 +121,8 @@ class TrainScreen(Screen):
             if now - last_list > 1.0:
                 last_list = now
                 self.post_message(RunsListed([(r.id, r.status()) for r in list_runs(runs_dir)]))
-            for run_id in list(self._watch):
+            watch = self._watch
+            for run_id in watch:
                 run = Run(runs_dir / run_id)
                 reset = run_id not in offsets
                 m_off, l_off = offsets.get(run_id, (0, 0))
@@ -126,10 +130,12 @@ class TrainScreen(Screen):
                 log, l_off = _read_log(run, l_off, tail=reset)
                 offsets[run_id] = (m_off, l_off)
                 status = run.status()
-                if entries or log or reset or status != self.statuses.get(run_id):
+                if entries or log or reset or status != posted.get(run_id):
+                    posted[run_id] = status
                     self.post_message(RunProgress(run_id, entries, status, log, reset))
-            for gone in set(offsets) - self._watch:
+            for gone in set(offsets) - watch:
                 del offsets[gone]
+                posted.pop(gone, None)
             time.sleep(POLL_S)
 
     def _cells(self, run_id: str, status: dict) -> tuple:
@@ -186,7 +192,7 @@ class TrainScreen(Screen):
         self.selected = run_id
         self.metrics.pop(run_id, None)
         self.query_one(Log).clear()
-        self._watch = {r for r in (self.selected, self.overlay) if r}
+        self._watch = frozenset(r for r in (self.selected, self.overlay) if r)
         self.redraw()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -261,14 +267,14 @@ class TrainScreen(Screen):
         if self.selected is None:
             return
         self.overlay = None if self.overlay == self.selected else self.selected
-        self._watch = {r for r in (self.selected, self.overlay) if r}
+        self._watch = frozenset(r for r in (self.selected, self.overlay) if r)
         if self.overlay:
             self.notify(f"Pinned {self.overlay}: select another run to compare the curves (O unpins).")
         self.redraw()
 
     def action_clear_overlay(self) -> None:
         self.overlay = None
-        self._watch = {self.selected} if self.selected else set()
+        self._watch = frozenset({self.selected} if self.selected else ())
         self.redraw()
 
 

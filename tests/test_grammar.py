@@ -117,3 +117,31 @@ def test_call_splitter_releases_content_and_holds_calls():
     assert CallSplitter().feed("a < b") == "a < b"
     t = CallSplitter()
     assert t.feed("text <") == "text " and t.feed("3") == "<3"
+
+
+def test_free_strings_and_arrays_are_bounded_so_a_call_always_closes(tokenizer):
+    """A model under the grammar once wrote one attendee string for 256 tokens and never closed the call."""
+    import json
+
+    from workbench.grammar import bounded
+
+    rooms = json.loads(open("tests/data/rooms/tools.json").read())  # a toolset the project does not ship
+    params = bounded(rooms[0]["function"]["parameters"], max_string=20)
+    props = params["properties"]
+    assert props["room"]["maxLength"] == 20 and props["attendees"]["maxItems"] == 16
+    assert props["attendees"]["items"]["maxLength"] == 20
+    assert "maxLength" in props["start_time"]  # a pattern can be unbounded too ([0-9]+)
+    assert rooms[0]["function"]["parameters"]["properties"]["room"] == {"type": "string",
+                                                                        "description": "Room name, e.g. Everest"}
+    status = bounded(rooms[4]["function"]["parameters"])["properties"]["status"]
+    assert "maxLength" not in status  # an enum is bounded already
+
+    grammar = tool_grammar(rooms, "required", max_string=20)
+    args = {"room": "E" * 20, "date": "2026-03-03", "start_time": "10:00"}
+    assert accepts(tokenizer, grammar, format_call("book_room", args))
+    assert not accepts(tokenizer, grammar, format_call("book_room", {**args, "room": "E" * 21}))
+    # The runaway prefix is refused part way: the matcher forces the string to close.
+    tok, lt = tokenizer
+    runaway = '<tool_call>\n{"name": "book_room", "arguments": {"room": "Everest", "attendees": ["' + "room.floor." * 30
+    ids = tok(runaway, add_special_tokens=False)["input_ids"]
+    assert llguidance.LLMatcher(lt, grammar, log_level=0).validate_tokens(ids) < len(ids)
