@@ -23,6 +23,18 @@ def make_project(root: Path, status: str | None = "pending") -> Project:
     return project
 
 
+ROOMS = Path(__file__).parent / "data" / "rooms"  # a workplace toolset the project does not ship
+
+
+def rooms_project(root: Path) -> Project:
+    """A project on the rooms toolset (patterns, formats, bounds) with its six hand-written examples, accepted."""
+    import json
+
+    tools = json.loads((ROOMS / "tools.json").read_text())
+    return init_project(root, tools, settings=Settings(name="rooms", today="2026-03-02"),
+                        examples=(ROOMS / "examples.jsonl").read_bytes())
+
+
 LONG_RUNNING = {"watch-runs"}  # workers that live as long as their screen
 
 

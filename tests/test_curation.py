@@ -3,20 +3,15 @@
 import json
 
 import sample_tools
+from tests.app_helpers import ROOMS, rooms_project
 from workbench.chat import ChatSession
 from workbench.chat_format import format_call
 from workbench.curation import Curation
-from workbench.project import Settings, init_project
 from workbench.store import ExampleStore
-
-ROOMS = "tests/data/rooms"  # a toolset the project does not ship
 
 
 def rooms_store(tmp_path) -> ExampleStore:
-    tools = json.loads(open(f"{ROOMS}/tools.json").read())
-    project = init_project(tmp_path / "p", tools, settings=Settings(name="rooms", today="2026-03-02"),
-                           examples=open(f"{ROOMS}/examples.jsonl", "rb").read())
-    return ExampleStore.open(project.examples_path)
+    return ExampleStore.open(rooms_project(tmp_path / "p").examples_path)
 
 
 def test_curation_undoes_statuses_edits_and_additions(tmp_path):
@@ -44,7 +39,7 @@ def test_curation_undoes_statuses_edits_and_additions(tmp_path):
 
 
 def test_chat_session_checks_calls_runs_stubs_and_becomes_an_example():
-    tools = json.loads(open(f"{ROOMS}/tools.json").read())
+    tools = json.loads((ROOMS / "tools.json").read_text())
     chat = ChatSession()
     chat.add_user("Book Everest at 25:00 tomorrow")
     reply = chat.add_answer(format_call("book_room", {"room": "Everest", "date": "2026-03-03", "start_time": "25:00"}),

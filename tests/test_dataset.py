@@ -113,17 +113,13 @@ def test_migrating_a_parameter_rename_keeps_examples_valid(seed):
     assert not any("title" in a for a in update_args)
 
 
-ROOMS = "tests/data/rooms"  # a toolset the project does not ship
-
-
 def test_saving_a_schema_change_leaves_no_accepted_example_invalid(tmp_path):
+    from tests.app_helpers import rooms_project
     from workbench.migrate import save_tools
-    from workbench.project import Settings, init_project
     from workbench.store import ExampleStore
 
-    old = json.loads(open(f"{ROOMS}/tools.json").read())
-    project = init_project(tmp_path / "p", old, settings=Settings(name="rooms", today="2026-03-02"),
-                           examples=open(f"{ROOMS}/examples.jsonl", "rb").read())
+    project = rooms_project(tmp_path / "p")
+    old = project.load_tools()
     store = ExampleStore.open(project.examples_path)
     new = json.loads(json.dumps(old))
     book = new[0]["function"]["parameters"]
@@ -146,13 +142,12 @@ def test_saving_a_schema_change_leaves_no_accepted_example_invalid(tmp_path):
 
 
 def test_saving_a_change_that_affects_nothing_writes_only_the_tools(tmp_path):
+    from tests.app_helpers import rooms_project
     from workbench.migrate import save_tools
-    from workbench.project import Settings, init_project
     from workbench.store import ExampleStore
 
-    old = json.loads(open(f"{ROOMS}/tools.json").read())
-    project = init_project(tmp_path / "p", old, settings=Settings(name="rooms", today="2026-03-02"),
-                           examples=open(f"{ROOMS}/examples.jsonl", "rb").read())
+    project = rooms_project(tmp_path / "p")
+    old = project.load_tools()
     store = ExampleStore.open(project.examples_path)
     new = json.loads(json.dumps(old))
     new[1]["function"]["description"] += " Only future bookings."
