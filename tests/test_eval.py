@@ -46,10 +46,10 @@ def test_eval_compare_passes_weights_and_limit_on(tmp_path, model_cache):
 
     make_project(tmp_path / "p", status="accepted")
     out = tmp_path / "cmp.json"
-    assert main(["eval", str(tmp_path / "p"), "--compare", "base", "base", "--weights", "int8", "--limit", "2",
+    assert main(["eval", str(tmp_path / "p"), "--compare", "base", "base", "--weights", "int8", "--limit", "1",
                  "--json", str(out)]) == 0
     result = json.loads(out.read_text())
-    assert [(result[k]["weights"], result[k]["cases"]) for k in ("a", "b")] == [("int8", 2), ("int8", 2)]
+    assert [(result[k]["weights"], result[k]["cases"]) for k in ("a", "b")] == [("int8", 1), ("int8", 1)]
 
 
 def test_each_case_decodes_within_a_budget_from_its_expected_turn(tmp_path, model_cache):
@@ -62,8 +62,8 @@ def test_each_case_decodes_within_a_budget_from_its_expected_turn(tmp_path, mode
 
     project = make_project(tmp_path / "p", status="accepted")
     seen = []
-    result = evaluate(project, "base", "val", limit=6, progress=lambda i, n, eta: seen.append((i, n, eta)))
-    assert [(i, n) for i, n, _ in seen] == [(i, 6) for i in range(1, 7)] and seen[-1][2] == 0
+    result = evaluate(project, "base", "val", limit=4, progress=lambda i, n, eta: seen.append((i, n, eta)))
+    assert [(i, n) for i, n, _ in seen] == [(i, 4) for i in range(1, 5)] and seen[-1][2] == 0
     tok = load_tokenizer("bundled:smollm2-135m")
     out = tmp_path / "p" / "evals" / result["id"]
     gold = [json.loads(line) for line in (out / "gold.jsonl").read_text().splitlines()]
@@ -122,11 +122,11 @@ async def test_eval_screen_shows_failures_and_turns_them_into_examples(tmp_path,
                     return
             raise AssertionError("the evaluation did not finish")
 
-        await evaluate_in_app("4")
+        await evaluate_in_app("3")
         assert any("cases, about" in s and "left (x stops)" in s for s in statuses), statuses[-5:]
         assert screen.query_one("#evals", DataTable).row_count == 1
         result = screen.evals[-1]
-        assert result["cases"] == 4
+        assert result["cases"] == 3
         failures = [v for v in result["report"]["verdicts"] if v["label"]]
         # x stops a running evaluation at the next token: nothing is saved.
         await evaluate_in_app("", stop_after_first=True)

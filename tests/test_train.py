@@ -142,8 +142,9 @@ def test_decision_weights_fall_on_the_tokens_that_decide_the_call(model_cache):
 
 def test_detached_run_stop_resume_kill_resume_finish(tmp_path, model_cache, capsys):
     project = small_project(tmp_path / "p")
-    config = make_config("cpu-quick", {"max_steps": 6, "batch_size": 2, "save_every": 1, "eval_every": 3,
-                                       "save_total_limit": 3, "epochs": 10, "eval_sample": 2})
+    # One evaluation, at the last step: it generates, and a generation is the slow part here.
+    config = make_config("cpu-quick", {"max_steps": 6, "batch_size": 2, "save_every": 1, "eval_every": 6,
+                                       "save_total_limit": 3, "epochs": 10, "eval_sample": 1})
     run = prepare_run(project, config)
     assert json.loads(run.path("config.json").read_text())["max_steps"] == 6
     assert run.path("train.jsonl").exists() and json.loads(run.path("dataset.json").read_text())["train"] > 0

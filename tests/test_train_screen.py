@@ -1,74 +1,10 @@
-"""The Train screen with a real (tiny) run: start from the dialog, watch it live, reattach, pin to compare."""
+"""The Train screen's stats line. Starting, watching, stopping, resuming and reattaching to a real run
+from the screen are walked in a real terminal by tests/test_walkthrough.py."""
 
-import time
 
 import pytest
-from textual.widgets import Input, Static
-
-from screens.app import WorkbenchApp
-from screens.dialogs import TrainDialog
-from tests.app_helpers import settle
-from tests.test_train import small_project
-from workbench.train.runs import list_runs
 
 pytestmark = pytest.mark.model
-
-
-async def wait_until(pilot, predicate, timeout=240):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        await pilot.pause(0.25)
-    raise AssertionError("timed out")
-
-
-async def test_start_watch_and_reattach(tmp_path, model_cache):
-    project = small_project(tmp_path / "p", n=6)
-    app = WorkbenchApp(project)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot, app)
-        await pilot.press("3")
-        await pilot.pause()
-        await pilot.press("s")
-        await pilot.pause()
-        dialog = app.screen
-        assert isinstance(dialog, TrainDialog)
-        dialog.query_one("#cfg-max_steps", Input).value = "2"
-        dialog.query_one("#cfg-batch_size", Input).value = "2"
-        await pilot.press("ctrl+s")
-        screen = app.screen
-        await wait_until(pilot, lambda: screen.selected is not None
-                         and screen.statuses.get(screen.selected, {}).get("state") == "finished")
-        await pilot.pause(0.6)
-        run_id = screen.selected
-        steps = [m["step"] for m in screen.metrics[run_id] if "loss" in m]
-        assert steps == [1, 2]
-        assert "finished" in str(screen.query_one("#run-stats", Static).render())
-
-        # Pin this run, then select another (a failed one) and both are drawn.
-        from workbench.train.config import make_config
-        from workbench.train.launcher import LaunchError, prepare_run
-
-        await pilot.press("o")
-        assert screen.overlay == run_id
-        with pytest.raises(LaunchError):
-            prepare_run(project, make_config("cpu-quick", base_model=str(tmp_path / "missing-model")))
-        await pilot.pause(1.5)
-        await pilot.press("down")
-        await pilot.pause(0.5)
-        assert screen.selected != run_id and screen.overlay == run_id
-
-    # A new app on the same project shows the whole curve of the run.
-    app = WorkbenchApp(project)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot, app)
-        await pilot.press("3")
-        screen = app.screen
-        await wait_until(pilot, lambda: screen.selected is not None, timeout=20)
-        screen.select(run_id)
-        await wait_until(pilot, lambda: len(screen.metrics.get(run_id, [])) >= 2, timeout=20)
-        assert [r.id for r in list_runs(project.runs_dir)][0] == run_id
 
 
 def test_smoothed_loss_follows_the_trend_not_the_batch_to_batch_noise():

@@ -139,6 +139,15 @@ def test_the_readme_path_at_80x24(term, tmp_path, model_cache):
     time.sleep(1)
     print("walkthrough:", ", ".join(f"{b[0]} {b[1] - a[1]:.0f}s" for a, b in zip(marks, marks[1:])))
 
+    # Reopened, the app reattaches to the run: its whole curve and its state, read from the run's files.
+    term.start(f"{env} {WORKBENCH} {project.root}")
+    term.wait_for("66 of 66 shown")
+    press(term, "3")
+    screen = term.wait_for("step 3/3")
+    assert f"loss · {run_id}" in screen and "finished" in screen
+    press(term, "C-q")
+    time.sleep(1)
+
     examples = Project.open(project.root).load_examples().examples
     assert any(e.meta.get("source") == "chat" and e.status == "pending" for e in examples)
     assert any(e.meta.get("source") == "offline" for e in examples)
