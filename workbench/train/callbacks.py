@@ -111,10 +111,9 @@ def generation_budget(gold: list[tuple[dict, list]], tokenizer, margin: int = 32
 
     A fixed 64 cut a create_task call with four arguments, or two parallel calls, short of its
     closing tag, and the pane counted the model's right call as invalid JSON."""
-    from workbench.chat_format import format_assistant
+    from workbench.evaluate.model_eval import turn_budget
 
-    turns = [format_assistant(m.get("content"), m.get("tool_calls")) for m, _ in gold]
-    return max((len(tokenizer(t, add_special_tokens=False)["input_ids"]) for t in turns), default=0) + margin
+    return max((turn_budget(m, tokenizer, margin) for m, _ in gold), default=margin)
 
 
 class ToolCallEvalCallback(TrainerCallback):
