@@ -18,21 +18,6 @@ def test_expand_turns_makes_one_case_per_assistant_turn():
     assert all(c.messages[-1]["role"] == "assistant" for c in cases)
 
 
-def test_evaluate_base_model_on_the_val_split(tmp_path, model_cache):
-    project = make_project(tmp_path / "p", status="accepted")
-    result = evaluate(project, "base", "val", limit=4, max_new_tokens=48)
-    assert result["cases"] == 4
-    out = tmp_path / "p" / "evals" / result["id"]
-    preds = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
-    assert len(preds) == 4 and all("raw" in p for p in preds)
-    report = json.loads((out / "report.json").read_text())
-    assert report["report"]["metrics"]["examples"] == 4
-    assert len(report["report"]["verdicts"]) == 4
-    assert result["latency"]["p50_s"] > 0 and result["latency"]["tokens_per_s"] > 0
-    # Comparing a result with itself: every delta is zero.
-    assert all(r["delta"] == 0 for r in compare_reports(result, result))
-
-
 def test_bad_eval_inputs(tmp_path):
     project = make_project(tmp_path / "p", status="pending")
     with pytest.raises(EvalError, match="val split is empty"):
@@ -52,9 +37,10 @@ def test_eval_compare_passes_weights_and_limit_on(tmp_path, model_cache):
     assert [(result[k]["weights"], result[k]["cases"]) for k in ("a", "b")] == [("int8", 1), ("int8", 1)]
 
 
-def test_each_case_decodes_within_a_budget_from_its_expected_turn(tmp_path, model_cache):
-    """The base model rambles: it stops near where the expected turn ends, and a call the budget cut
-    is labelled cut_off, not invalid JSON. A cancel stops the evaluation and saves nothing."""
+def test_evaluate_base_within_a_budget_from_each_expected_turn(tmp_path, model_cache):
+    """The base model on the val split: it rambles, so each case stops near where its expected turn
+    ends, and a call the budget cut is labelled cut_off, not invalid JSON. The evaluation is saved;
+    a cancel stops one and saves nothing."""
     import threading
 
     from workbench.evaluate.model_eval import EvalCancelled, turn_budget
@@ -64,10 +50,17 @@ def test_each_case_decodes_within_a_budget_from_its_expected_turn(tmp_path, mode
     seen = []
     result = evaluate(project, "base", "val", limit=4, progress=lambda i, n, eta: seen.append((i, n, eta)))
     assert [(i, n) for i, n, _ in seen] == [(i, 4) for i in range(1, 5)] and seen[-1][2] == 0
+    # The saved evaluation: predictions, the report, latency figures; compared with itself, no delta.
+    assert result["cases"] == 4
+    report = json.loads((tmp_path / "p" / "evals" / result["id"] / "report.json").read_text())
+    assert report["report"]["metrics"]["examples"] == 4 and len(report["report"]["verdicts"]) == 4
+    assert result["latency"]["p50_s"] > 0 and result["latency"]["tokens_per_s"] > 0
+    assert all(r["delta"] == 0 for r in compare_reports(result, result))
     tok = load_tokenizer("bundled:smollm2-135m")
     out = tmp_path / "p" / "evals" / result["id"]
     gold = [json.loads(line) for line in (out / "gold.jsonl").read_text().splitlines()]
     preds = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
+    assert len(preds) == 4 and all("raw" in p and "cut" in p for p in preds)
     for case, pred in zip(gold, preds):
         budget = turn_budget(case["messages"][-1], tok)
         assert len(tok(pred["raw"], add_special_tokens=False)["input_ids"]) <= budget + 2, case["meta"]["id"]

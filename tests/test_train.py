@@ -49,7 +49,7 @@ def test_shared_prefix_and_chunked_backward_match_the_plain_loss(model_cache, de
     model = get_peft_model(model, LoraConfig(r=8, target_modules="all-linear", task_type="CAUSAL_LM",
                                              init_lora_weights=False))  # non-zero B so every path has gradients
     model.train()
-    exs = [e for e in ExampleFile.load("sample_tools/task_api/seed.jsonl").examples][:3]
+    exs = [e for e in ExampleFile.load("sample_tools/task_api/seed.jsonl").examples][:2]
     feats, _ = featurize_all(exs, tok, "Today is 2026-03-02.", 4096, decision_weight=decision_weight)
     batch = collate(feats, tok.pad_token_id)
     args = (batch["prefix_ids"], batch["input_ids"], batch["attention_mask"], batch["labels"])
@@ -140,7 +140,7 @@ def test_decision_weights_fall_on_the_tokens_that_decide_the_call(model_cache):
     assert batch["loss_weights"][trained].sum().item() == pytest.approx(trained.sum().item())
 
 
-def test_detached_run_stop_resume_kill_resume_finish(tmp_path, model_cache, capsys):
+def test_detached_run_kill_resume_finish(tmp_path, model_cache, capsys):
     project = small_project(tmp_path / "p")
     # One evaluation, at the last step: it generates, and a generation is the slow part here.
     config = make_config("cpu-quick", {"max_steps": 6, "batch_size": 2, "save_every": 1, "eval_every": 6,
@@ -149,15 +149,10 @@ def test_detached_run_stop_resume_kill_resume_finish(tmp_path, model_cache, caps
     assert json.loads(run.path("config.json").read_text())["max_steps"] == 6
     assert run.path("train.jsonl").exists() and json.loads(run.path("dataset.json").read_text())["train"] > 0
 
+    # A graceful stop and resume from the app are walked in tests/test_walkthrough.py; here the
+    # trainer is killed outright, and a resume still continues one curve from the last checkpoint.
     launch(run)
     wait(lambda: len(run.metrics()) >= 2 and run.last_checkpoint() is not None, what="two steps and a checkpoint")
-    stop(run, timeout=120)
-    assert run.status()["state"] == "stopped", run.path("log.txt").read_text()[-2000:]
-    stopped_at = max(m["step"] for m in run.metrics())
-    assert run.last_checkpoint() is not None
-
-    resume(run)
-    wait(lambda: max((m["step"] for m in run.metrics()), default=0) >= stopped_at + 1, what="progress after resume")
     os.kill(int(run.read_status()["pid"]), signal.SIGKILL)
     wait(lambda: run.status()["state"] == "died", timeout=30, what="the kill to be noticed")
     assert "gone" in run.status()["error"]

@@ -140,13 +140,17 @@ def test_the_readme_path_at_80x24(term, tmp_path, model_cache):
     print("walkthrough:", ", ".join(f"{b[0]} {b[1] - a[1]:.0f}s" for a, b in zip(marks, marks[1:])))
 
     # Reopened, the app reattaches to the run: its whole curve and its state, read from the run's files.
+    # (A second tmux server: the first one exits with its last session, and its socket may linger.)
+    (tmp_path / "again").mkdir()
+    term = Tmux("again", tmp_path / "again")
     term.start(f"{env} {WORKBENCH} {project.root}")
-    term.wait_for("66 of 66 shown")
+    term.wait_for(" shown · ")
     press(term, "3")
     screen = term.wait_for("step 3/3")
     assert f"loss · {run_id}" in screen and "finished" in screen
     press(term, "C-q")
     time.sleep(1)
+    term.kill()
 
     examples = Project.open(project.root).load_examples().examples
     assert any(e.meta.get("source") == "chat" and e.status == "pending" for e in examples)
