@@ -30,6 +30,15 @@ async def wait_answers(pilot, screen: ChatScreen, timeout_s: float = 120) -> Non
     raise AssertionError("the model did not answer in time")
 
 
+async def first_piece(pilot, pane, timeout_s: float = 60) -> None:
+    """Wait until the pane's answer has begun to stream (the model loaded and decoded a token)."""
+    for _ in range(int(timeout_s / 0.1)):
+        await pilot.pause(0.1)
+        if pane.raw_text:
+            return
+    raise AssertionError("no piece of the answer arrived")
+
+
 async def test_chat_tool_call_card_stub_confirm_and_save(project):
     app = WorkbenchApp(project)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -121,11 +130,8 @@ async def test_chat_stop_new_chat_focus_and_a_cut_answer(project):
         assert isinstance(app.screen, ChatScreen) and box.value == "Tell me a long story about task 3"
         await pilot.press("enter")
         pane = screen.pane("left")
-        for _ in range(600):
-            await pilot.pause(0.1)
-            if pane.raw_text:
-                break
-        assert pane.busy and pane.raw_text
+        await first_piece(pilot, pane)
+        assert pane.busy
         await pilot.press("ctrl+x")
         await wait_answers(pilot, screen, timeout_s=20)  # without a stop: 2,000 tokens, minutes
         assert "stopped by you" in " ".join(str(c.render()) for c in pane.query(".tool-card"))
@@ -134,10 +140,7 @@ async def test_chat_stop_new_chat_focus_and_a_cut_answer(project):
         # A new chat while answering: the old answer stops and none of it lands in the new chat.
         box.value = "Another long story please"
         await pilot.press("enter")
-        for _ in range(600):
-            await pilot.pause(0.1)
-            if pane.raw_text:
-                break
+        await first_piece(pilot, pane)
         await pilot.press("ctrl+n")
         assert box.has_focus and pane.chat.messages == [] and not pane.busy
         decoder = screen.assistants["base"].decoder
