@@ -22,7 +22,7 @@ from textual.widgets import DataTable, Footer, Input, Label, ProgressBar, Static
 
 from screens.dialogs import EvalDialog, EvalRequest
 from screens.messages import EvalDone, EvalProgress
-from screens.widgets import WorkbenchHeader
+from screens.widgets import MarkedTable, WorkbenchHeader
 from workbench.evaluate.report import METRIC_ROWS
 
 
@@ -60,15 +60,15 @@ class EvalScreen(Screen):
         with Horizontal(id="eval-main"):
             with Vertical(id="eval-left"):
                 yield Label("[b]Evaluations[/b]")
-                yield DataTable(id="evals", cursor_type="row")
+                yield MarkedTable(id="evals", cursor_type="row")
                 yield Label("[b]Failures by label[/b]")
-                yield DataTable(id="labels", cursor_type="row")
+                yield MarkedTable(id="labels", cursor_type="row")
             with Vertical(id="eval-right"):
                 with Horizontal(id="eval-progress"):
                     yield ProgressBar(id="eval-bar", show_eta=False, show_percentage=False)
                     yield Static("", id="eval-status")
                 yield Static("press e to evaluate a model (base or a run id)", id="eval-metrics")
-                yield DataTable(id="cases", cursor_type="row")
+                yield MarkedTable(id="cases", cursor_type="row")
                 with VerticalScroll(id="case-detail"):
                     yield Static("", id="case-body")
         yield Footer()
@@ -115,9 +115,9 @@ class EvalScreen(Screen):
         self.current = ev
         m = ev["report"]["metrics"]
         base = self.baseline_for(ev)
-        head = Text.assemble((str(ev["model"]), "bold"), f" on {ev['data']}: {ev['cases']} cases · p50 "
-                             f"{ev['latency']['p50_s']:.2f}s p95 {ev['latency']['p95_s']:.2f}s per case (batch "
-                             f"{ev['latency']['batch_size']}) · {ev['latency']['tokens_per_s']:.0f} tok/s")
+        lat = ev["latency"]
+        head = Text.assemble((str(ev["model"]), "bold"), f" on {ev['data']}: {ev['cases']} cases in "
+                             f"{lat.get('total_s', 0):.0f}s · {lat['tokens_per_s']:.0f} tok/s")
         table = Table(box=None, padding=(0, 1), show_header=True, header_style="bold")
         table.add_column("metric")
         table.add_column("value", justify="right")

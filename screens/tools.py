@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Footer, Input, Label, ListItem, ListView,
 
 from screens.dialogs import ConfirmDialog, MigrateDialog, ParamDialog, PromptDialog
 from screens.messages import DirtyChanged
-from screens.widgets import WorkbenchHeader
+from screens.widgets import MarkedTable, WorkbenchHeader
 from workbench.migrate import affected_examples, diff_tools, save_tools
 from workbench.problems import Problem
 from workbench.tools import ToolsFileError, dump_tools, import_tools, tool_name, validate_tool, validate_tools
@@ -72,7 +72,7 @@ class ToolsScreen(Screen):
                         yield Label("Description")
                         yield Input(id="form-description", compact=True)
                         yield Label("Parameters: + add, - remove, enter edit")
-                        yield DataTable(id="form-params", cursor_type="row", zebra_stripes=True)
+                        yield MarkedTable(id="form-params", cursor_type="row", zebra_stripes=True)
                 yield Static("", id="tool-problems", classes="problems")
         yield Footer()
 

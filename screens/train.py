@@ -20,7 +20,7 @@ from textual.worker import get_current_worker
 
 from screens.dialogs import TrainDialog
 from screens.messages import RunProgress, RunsListed
-from screens.widgets import LossPlot, WorkbenchHeader
+from screens.widgets import LossPlot, MarkedTable, WorkbenchHeader
 from screens.widgets.loss_plot import smooth
 from workbench.dataset import invalid_accepted
 from workbench.train.runs import Run, list_runs, read_metrics
@@ -93,7 +93,7 @@ class TrainScreen(Screen):
         with Horizontal(id="train-main"):
             with Vertical(id="runs-pane"):
                 yield Label("[b]Runs[/b]")
-                yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
+                yield MarkedTable(id="runs", cursor_type="row", zebra_stripes=True)
             with Vertical(id="curve-pane"):
                 yield LossPlot(id="loss-plot")
                 yield Static("no run selected; press s to start one", id="run-stats")

@@ -1,8 +1,11 @@
 """The single-conversation decoder: LeanLlama against the transformers forward, prefix reuse."""
 
+import threading
+
 import pytest
 import torch
 
+from workbench.batch_decode import decode_batch
 from workbench.decode import Decoder
 from workbench.grammar import tool_grammar
 from workbench.lean_llama import LeanLlama
@@ -89,3 +92,27 @@ def test_drafting_gives_the_greedy_answer_in_fewer_passes(model_and_tokenizer, t
         saved += sb.forward_passes - sa.forward_passes
         assert sa.drafted_tokens <= sa.new_tokens
     assert saved > 0
+
+
+def test_batched_decoding_gives_each_prompt_its_own_greedy_answer(model_and_tokenizer, task_tools):
+    """More prompts than slots (a finished case's slot takes the next), mixed budgets and grammars:
+    every answer is the one the single-sequence decoder gives."""
+    model, tok = model_and_tokenizer
+    decoder = Decoder(model, tok, stop_token_ids(tok), drafting=False)
+    grammar = tool_grammar(task_tools)
+    prompts = [p for _, p in _prompts()] + ["<|im_start|>user\nhello<|im_end|>\n<|im_start|>assistant\n"]
+    budgets = [40, 3, 40, 25, 30]
+    grammars = [grammar, None, None, grammar, None]
+    ended = []
+    got = decode_batch(decoder, prompts, budgets, grammars, slots=3, done=lambda i, text, st: ended.append(i))
+    assert sorted(ended) == list(range(len(prompts)))
+    for prompt, budget, g, (text, stats) in zip(prompts, budgets, grammars, got):
+        want, want_stats = decoder.generate(prompt, budget, g)
+        assert text == want
+        assert stats.new_tokens == want_stats.new_tokens and stats.finish_reason == want_stats.finish_reason
+    assert got[1][1].finish_reason == "length" and got[1][1].new_tokens == 3
+    # A cancel stops between steps: unfinished cases come back empty and say so.
+    cancel = threading.Event()
+    cancel.set()
+    assert [st.finish_reason for _, st in decode_batch(decoder, prompts, budgets, grammars, cancel=cancel)] \
+        == ["cancelled"] * len(prompts)

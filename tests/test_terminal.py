@@ -63,6 +63,16 @@ def test_curate_in_a_real_terminal_then_sigkill(term, tmp_path):
     term.start(f"{env} {WORKBENCH} {project.root}")
     screen = term.wait_for("66 of 66 shown")
     assert "Add a task to call the plumber" in screen and "0 accepted" in screen
+    # The cursor row is marked in text, not only in colour, and the mark follows the cursor.
+    marked = [line for line in screen.splitlines() if "▸" in line]
+    assert len(marked) == 1
+    term.keys("j")
+    deadline = time.monotonic() + 10
+    while [line for line in term.screen().splitlines() if "▸" in line] == marked and time.monotonic() < deadline:
+        time.sleep(0.1)
+    moved = [line for line in term.screen().splitlines() if "▸" in line]
+    assert len(moved) == 1 and moved != marked
+    term.keys("k")
     term.keys("a")
     term.wait_for("1 accepted")
     term.keys("/")

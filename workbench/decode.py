@@ -214,7 +214,7 @@ class Decoder:
                     stats.finish_reason = "cancelled"
                     break
                 if matcher is not None:
-                    self._mask(logits, matcher)
+                    mask_logits(logits, matcher)
                 token = int(torch.argmax(logits))
                 if matcher is not None and not matcher.consume_token(token):
                     raise RuntimeError(f"grammar error: {matcher.get_error()}")
@@ -302,7 +302,7 @@ class Decoder:
         for j, token in enumerate(draft):
             row = rows[j]
             if matcher is not None:
-                self._mask(row, matcher)
+                mask_logits(row, matcher)
             if int(torch.argmax(row)) != token or token in self.stop_ids:
                 break
             if matcher is not None and not matcher.consume_token(token):
@@ -326,11 +326,13 @@ class Decoder:
         text = "".join(s.text for s in self.stream(prompt, max_new_tokens, grammar, stats, cancel))
         return text, stats
 
-    def _mask(self, logits, matcher) -> None:
-        import torch
 
-        bits = np.frombuffer(matcher.compute_bitmask(), dtype=np.uint8)
-        allowed = np.unpackbits(bits, bitorder="little")[: logits.shape[0]].astype(bool)
-        if allowed.shape[0] < logits.shape[0]:
-            allowed = np.pad(allowed, (0, logits.shape[0] - allowed.shape[0]))
-        logits.masked_fill_(~torch.from_numpy(allowed).to(logits.device), float("-inf"))
+def mask_logits(logits, matcher) -> None:
+    """Set the logits of the tokens `matcher` does not allow next to -inf (in place)."""
+    import torch
+
+    bits = np.frombuffer(matcher.compute_bitmask(), dtype=np.uint8)
+    allowed = np.unpackbits(bits, bitorder="little")[: logits.shape[0]].astype(bool)
+    if allowed.shape[0] < logits.shape[0]:
+        allowed = np.pad(allowed, (0, logits.shape[0] - allowed.shape[0]))
+    logits.masked_fill_(~torch.from_numpy(allowed).to(logits.device), float("-inf"))

@@ -21,6 +21,7 @@ from workbench.summary import Summary
 
 STATUS_GLYPH = {"accepted": ("✓", "green"), "rejected": ("✗", "red"), "pending": ("•", "yellow")}
 COLUMNS = (("", 1), ("category", 14), ("tools", 22), ("ok", 3))  # then the first user message
+MARK = "▸"  # the cursor row, visible without colour (a tmux capture, NO_COLOR) like MarkedTable's
 
 
 Row = Summary  # the table draws one Summary per line
@@ -124,7 +125,7 @@ class ExampleTable(ScrollView, can_focus=True):
 
     def _header(self, width: int) -> Strip:
         style = Style(bold=True, underline=True)
-        segs = [Segment(f"{name:<{w}} ", style) for name, w in COLUMNS]
+        segs = [Segment(" "), *(Segment(f"{name:<{w}} ", style) for name, w in COLUMNS)]
         segs.append(Segment("first user message", style))
         return Strip(segs).adjust_cell_length(width, self.rich_style)
 
@@ -141,6 +142,7 @@ class ExampleTable(ScrollView, can_focus=True):
             badge, badge_style = "ok", Style(color="green")
         (_, w_cat), (_, w_tools) = COLUMNS[1], COLUMNS[2]
         segs = [
+            Segment(MARK if selected else " ", base + Style(bold=True)),
             Segment(glyph + " ", base + Style(color=colour, bold=True)),
             Segment(f"{row.category[:w_cat]:<{w_cat}} ", base),
             Segment(f"{_clip(row.tools, w_tools):<{w_tools}} ", base + Style(color="cyan")),

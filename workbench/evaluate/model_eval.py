@@ -87,18 +87,18 @@ def turn_budget(turn: dict, tokenizer, margin: int = BUDGET_MARGIN) -> int:
 
 def evaluate(project: Project, model_ref: str, data: str = "val", limit: int = 0, progress=None,
              max_new_tokens: int = 256, constrained: bool = False, weights: str = "fp32", cancel=None) -> dict:
-    """Score a model on `data`, one case at a time on the serving path (`workbench.decode`: the
-    shared system turn is computed once, copied text is drafted), each case within a budget from
-    its expected turn (`turn_budget`, at most `max_new_tokens`). `constrained` decodes under the
-    tool grammar (JSON validity is then 100%); `weights="int8"` decodes on int8 weights, as
-    `workbench serve --weights int8`. `progress(done, total, eta_s)` is called after each case;
-    setting `cancel` (a threading.Event) stops between tokens and raises `EvalCancelled`.
-
-    One case at a time beats batches here: batched generation runs every prompt's 1,000-token
-    system turn again, where the decoder keeps it cached across cases."""
+    """Score a model on `data`, greedily, each case within a budget from its expected turn
+    (`turn_budget`, at most `max_new_tokens`). On CPU (Llama-family models) the cases are decoded
+    several at a time over their shared system turn (`workbench.batch_decode`); elsewhere one at a
+    time on the serving path (`workbench.decode`: the shared system turn is computed once, copied
+    text is drafted). `constrained` decodes under the tool grammar (JSON validity is then 100%);
+    `weights="int8"` decodes on int8 weights, as `workbench serve --weights int8`.
+    `progress(done, total, eta_s)` is called after each case; setting `cancel` (a threading.Event)
+    stops between tokens and raises `EvalCancelled`."""
     import threading
     import time
 
+    from workbench import batch_decode
     from workbench.decode import Decoder, on_torch_thread
     from workbench.grammar import tool_grammar
     from workbench.inference import Engine, adapter_system_prompt, resolve_model_ref
@@ -121,23 +121,34 @@ def evaluate(project: Project, model_ref: str, data: str = "val", limit: int = 0
     prompts, gold = prompts_and_gold(cases, tools, system_prompt)
     decoder = Decoder(engine.model, engine.tokenizer, engine.stop_ids, lean=weights)
     max_string = project.settings.max_string_length
-    outputs, latencies, cut = [], [], []
-    new_tokens = seconds = 0
+    budgets = [min(max_new_tokens, turn_budget(turn, engine.tokenizer)) for turn, _ in gold]
+    grammars = [tool_grammar(case_tools, max_string=max_string) if constrained and case_tools else None
+                for _, case_tools in gold]
     started = time.monotonic()
-    for i, (prompt, (turn, case_tools)) in enumerate(zip(prompts, gold)):
-        budget = min(max_new_tokens, turn_budget(turn, engine.tokenizer))
-        grammar = tool_grammar(case_tools, max_string=max_string) if constrained and case_tools else None
-        text, st = decoder.generate(prompt, budget, grammar, cancel)
-        if cancel.is_set():
-            raise EvalCancelled(f"evaluation of {model_ref} stopped after {i} of {len(cases)} cases; nothing saved")
-        outputs.append(text)
-        latencies.append(st.seconds)
-        cut.append(st.finish_reason == "length")
-        new_tokens += st.new_tokens
-        seconds += st.seconds
+    finished = 0
+
+    def case_done(*_) -> None:
+        nonlocal finished
+        finished += 1
         if progress:
             elapsed = time.monotonic() - started
-            progress(i + 1, len(cases), elapsed / (i + 1) * (len(cases) - i - 1))
+            progress(finished, len(cases), elapsed / finished * (len(cases) - finished))
+
+    if batch_decode.supports(decoder):
+        decoded = batch_decode.decode_batch(decoder, prompts, budgets, grammars, cancel=cancel, done=case_done)
+    else:
+        decoded = []
+        for prompt, budget, grammar in zip(prompts, budgets, grammars):
+            decoded.append(decoder.generate(prompt, budget, grammar, cancel))
+            if cancel.is_set():
+                break
+            case_done()
+    if cancel.is_set():
+        raise EvalCancelled(f"evaluation of {model_ref} stopped after {finished} of {len(cases)} cases; nothing saved")
+    outputs = [text for text, _ in decoded]
+    latencies = [st.seconds for _, st in decoded]
+    cut = [st.finish_reason == "length" for _, st in decoded]
+    new_tokens = sum(st.new_tokens for _, st in decoded)
     predictions = [{"raw": o, "cut": c} for o, c in zip(outputs, cut)]  # a cut call is labelled cut_off
     report = score_pairs(gold, predictions)
     report["per_category"] = per_category(report["verdicts"], [c.category for c in cases])
@@ -147,15 +158,17 @@ def evaluate(project: Project, model_ref: str, data: str = "val", limit: int = 0
     atomic_write_bytes(out_dir / "gold.jsonl", serialize_entries(cases))
     atomic_write_text(out_dir / "predictions.jsonl", "".join(json.dumps(p) + "\n" for p in predictions))
     atomic_write_text(out_dir / "prompts.jsonl", "".join(json.dumps({"prompt": p}) + "\n" for p in prompts))
+    wall = time.monotonic() - started
     qs = statistics.quantiles(latencies, n=20) if len(latencies) > 1 else latencies * 19
     result = {
         "id": eval_id, "dir": str(out_dir), "model": model_ref, "base_model": base,
         "adapter": str(adapter) if adapter else None, "data": data_name, "cases": len(cases),
         "constrained": constrained, "weights": weights,
         "latency": {"p50_s": round(statistics.median(latencies), 3) if latencies else 0.0,
-                    "p95_s": round(qs[18], 3) if qs else 0.0, "batch_size": 1,
-                    "tokens_per_s": round(new_tokens / seconds, 1) if seconds else 0.0,
-                    "total_s": round(time.monotonic() - started, 1), "cut_cases": sum(cut)},
+                    "p95_s": round(qs[18], 3) if qs else 0.0,
+                    "batched": batch_decode.supports(decoder),
+                    "tokens_per_s": round(new_tokens / wall, 1) if wall else 0.0,
+                    "total_s": round(wall, 1), "cut_cases": sum(cut)},
         "report": report,
     }
     atomic_write_text(out_dir / "report.json", json.dumps(result, indent=2))
