@@ -137,7 +137,7 @@ class ChatScreen(Screen):
 
         options = [("base model", "base")]
         for run in list_runs(self.app.project.runs_dir):
-            if (run.dir / "adapter" / "adapter_config.json").exists():
+            if run.output_dir is not None:
                 options.append((f"run {run.id}", run.id))
         if self.app.project.settings.teacher.model:
             options.append((f"endpoint {self.app.project.settings.teacher.model}", "endpoint"))

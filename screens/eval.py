@@ -212,7 +212,7 @@ class EvalScreen(Screen):
         from workbench.train.runs import list_runs
 
         models = [("base model", "base")] + [(f"run {r.id}", r.id) for r in list_runs(self.app.project.runs_dir)
-                                             if (r.adapter_dir / "adapter_config.json").exists()]
+                                             if r.output_dir is not None]
         store = self.app.store
         try:
             from workbench.dataset import split_examples

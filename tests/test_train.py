@@ -35,8 +35,9 @@ def wait(predicate, timeout=240, what=""):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-@pytest.mark.parametrize("decision_weight", [1.0, 4.0])
-def test_shared_prefix_and_chunked_backward_match_the_plain_loss(model_cache, decision_weight):
+@pytest.mark.parametrize(("finetune", "decision_weight"), [("lora", 1.0), ("full", 4.0)])
+def test_shared_prefix_and_chunked_backward_match_the_plain_loss(model_cache, finetune, decision_weight):
+    """Exact for both kinds of fine-tuning: LoRA's adapters, and every weight (the tied embedding included)."""
     import torch
     from peft import LoraConfig, get_peft_model
 
@@ -46,8 +47,11 @@ def test_shared_prefix_and_chunked_backward_match_the_plain_loss(model_cache, de
 
     torch.manual_seed(0)
     model, tok = load_model("bundled:smollm2-135m")
-    model = get_peft_model(model, LoraConfig(r=8, target_modules="all-linear", task_type="CAUSAL_LM",
-                                             init_lora_weights=False))  # non-zero B so every path has gradients
+    if finetune == "lora":
+        model = get_peft_model(model, LoraConfig(r=8, target_modules="all-linear", task_type="CAUSAL_LM",
+                                                 init_lora_weights=False))  # non-zero B so every path has gradients
+    else:
+        assert model.lm_head.weight is model.model.embed_tokens.weight   # one tensor, trained from both ends
     model.train()
     exs = [e for e in ExampleFile.load("sample_tools/task_api/seed.jsonl").examples][:2]
     feats, _ = featurize_all(exs, tok, "Today is 2026-03-02.", 4096, decision_weight=decision_weight)
@@ -209,6 +213,62 @@ def test_detached_run_kill_resume_finish(tmp_path, model_cache, capsys):
     with torch.no_grad():
         assert torch.allclose(merged(ids).logits, after, atol=1e-3)
     assert main(["export-model", run.id, str(project.root), "--out", str(merged_dir)]) == 2  # never overwrites
+
+
+def test_full_fine_tuning_trains_every_weight_and_serves(tmp_path, model_cache):
+    """A tiny full run: the weights change (the tied embedding stays tied), the model fits its examples
+    better, and the run's model reloads and answers through the OpenAI-compatible server."""
+    import openai
+    import torch
+
+    from workbench.assistant import Assistant
+    from workbench.models import load_model
+    from workbench.serve import BackgroundServer, build_app
+    from workbench.train.data import collate, featurize_all
+    from workbench.train.trainer import shared_prefix_loss
+
+    project = small_project(tmp_path / "p", n=6)
+    config = make_config("cpu-full", {"max_steps": 3, "batch_size": 3, "eval_every": 3, "epochs": 10,
+                                      "eval_sample": 1, "learning_rate": 1e-4})
+    run = prepare_run(project, config)
+    launch(run)
+    wait(lambda: run.status()["state"] not in ("queued", "running"), what="the run to end")
+    assert run.status()["state"] == "finished", run.path("log.txt").read_text()[-3000:]
+    assert run.output_dir == run.model_dir and not run.adapter_dir.exists()
+    assert [m["step"] for m in run.metrics() if "loss" in m] == [1, 2, 3]
+    assert any("eval_loss" in m for m in run.metrics())
+
+    base, tok = load_model("bundled:smollm2-135m")
+    tuned, _ = load_model(str(run.model_dir))
+    assert tuned.lm_head.weight is tuned.model.embed_tokens.weight
+    assert not torch.equal(tuned.model.layers[0].mlp.up_proj.weight, base.model.layers[0].mlp.up_proj.weight)
+    assert not torch.equal(tuned.model.embed_tokens.weight, base.model.embed_tokens.weight)
+    train = ExampleFile.load(run.path("train.jsonl")).examples
+    feats, _ = featurize_all(train, tok, json.loads(run.path("dataset.json").read_text())["system_prompt"], 4096,
+                             project.load_tools())
+    batch = collate(feats, tok.pad_token_id)
+
+    def loss(model):
+        with torch.no_grad():
+            s, n = shared_prefix_loss(model, batch["prefix_ids"], batch["input_ids"], batch["attention_mask"],
+                                      batch["labels"])
+        return (s / n).item()
+
+    assert loss(tuned) < loss(base)   # it learned its own examples
+    assert "generation" in (run.model_dir / "chat_template.jinja").read_text()
+
+    bg = BackgroundServer(build_app(Assistant(run.id, project), run.id, api_key="k"))
+    url = bg.start()
+    try:
+        client = openai.OpenAI(base_url=url, api_key="k", max_retries=0)
+        answer = client.chat.completions.create(
+            model=run.id, messages=[{"role": "user", "content": "Mark task 3 as done"}],
+            tools=project.load_tools(), tool_choice="required", max_tokens=64)
+        call = answer.choices[0].message.tool_calls[0]
+        assert call.function.name in {t["function"]["name"] for t in project.load_tools()}
+        json.loads(call.function.arguments)
+    finally:
+        bg.stop()
 
 
 def test_a_stop_does_not_wait_for_an_evaluation(tmp_path, model_cache):

@@ -88,7 +88,7 @@ def test_the_readme_path_at_80x24(term, tmp_path, model_cache):
     # Train a few steps, stop after the first, resume to the end.
     press(term, "3", "s")
     term.wait_for("New training run")
-    press(term, "Tab", "Tab", "Tab", "C-a", "C-k")  # from the preset: learning rate, epochs, max steps
+    press(term, "Tab", "Tab", "Tab", "Tab", "C-a", "C-k")  # from the preset: fine-tuning, learning rate, epochs, max steps
     type_text(term, "3")
     press(term, "Tab", "C-a", "C-k")  # batch size
     type_text(term, "2")

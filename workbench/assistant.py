@@ -47,7 +47,7 @@ class Assistant:
         self.engine = on_torch_thread(Engine, base, adapter, device=device, dtype=dtype)
         self.model_ref = model_ref
         self.name = model_ref if model_ref == "base" or adapter is None else Path(adapter).parent.name \
-            if Path(adapter).name == "adapter" else Path(adapter).name
+            if Path(adapter).name in ("adapter", "model") else Path(adapter).name
         # `today`: the day `{today}` and `{calendar}` stand for (default: the one trained with).
         default_prompt = project.system_prompt(today) if project is not None else ""
         self.system_prompt = adapter_system_prompt(adapter, default_prompt, today)

@@ -21,7 +21,10 @@ from dataclasses import dataclass, field
 
 from workbench.decode import Decoder, DecodeStats, on_torch_thread
 
-SLOTS = 8  # the knee on 2 CPU cores (docs/benchmarks.md): 8 sequences step in about 1.6x one's time
+# 16 sequences step in about 2.4x one's time on 2 CPU cores, 8 in 1.9x (docs/benchmarks.md): more
+# slots, more throughput, as long as the cases keep them full. Their caches are capped in bytes.
+SLOTS = 16
+CACHE_BYTES = 1 << 30
 
 
 @dataclass
@@ -61,8 +64,11 @@ def _decode_batch(decoder, prompts, budgets, grammars, slots, cancel, done):
     prefix = _common_prefix(ids)
     capacity = max(len(i) + b for i, b in zip(ids, budgets)) + 1
     results: list[tuple[str, DecodeStats] | None] = [None] * len(prompts)
+    lean = decoder.lean
+    per_slot = 2 * len(lean.layers) * lean.n_kv * (capacity - prefix + 1) * lean.head_dim * lean.k.element_size()
+    slots = max(1, min(slots, len(prompts), CACHE_BYTES // per_slot))
     with decoder.lock, torch.inference_mode():
-        batch = LeanBatch(decoder.lean, min(slots, len(prompts)), capacity, ids[0][:prefix])
+        batch = LeanBatch(lean, slots, capacity, ids[0][:prefix])
         decoder._ids = list(ids[0][:prefix])   # what the single-sequence cache now holds (reused by the next chat)
         waiting = deque(range(len(prompts)))
         running: list[_Slot | None] = [None] * batch.slots

@@ -12,7 +12,7 @@
                          [--semantic] [--accept] [--out FILE]
     workbench serve [DIR] --model base|RUN_ID [--host 127.0.0.1] [--port 8000] [--api-key KEY] [--no-constrained]
                     [--weights fp32|int8]
-    workbench export-model RUN [DIR] --out DIR   merge an adapter into its base; print the vLLM command
+    workbench export-model RUN [DIR] --out DIR   a run as a whole model (LoRA merged); print the vLLM command
     workbench eval [DIR] --model base|RUN_ID|PATH [--data val|FILE] [--json OUT] [--compare A B]
                    [--constrained [--weights fp32|int8]]
 """
@@ -55,6 +55,8 @@ def _user_errors() -> tuple[type[Exception], ...]:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from workbench.train.config import PRESETS
+
     p = argparse.ArgumentParser(
         prog="workbench", usage="workbench [DIR] [--read-only]\n       workbench COMMAND ...",
         description="Fine-tune language models to call tools. With no command, `workbench [DIR]` opens the app "
@@ -93,10 +95,10 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--out", type=Path, help="write a JSONL file instead of adding to the project")
     gen.set_defaults(func=cmd_generate)
 
-    tr = sub.add_parser("train", help="train a LoRA adapter on the accepted examples")
+    tr = sub.add_parser("train", help="fine-tune on the accepted examples (LoRA or full)")
     tr.add_argument("dir", type=Path, nargs="?", default=None, help="project (default: the demo project)")
     tr.add_argument("--base", help="base model spec (default: the project's)")
-    tr.add_argument("--preset", default="cpu-quick", help="cpu-quick or gpu")
+    tr.add_argument("--preset", default="cpu-quick", help="a preset: " + ", ".join(PRESETS))
     tr.add_argument("--config", help="a JSON file of TrainConfig fields")
     tr.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override one field (repeatable)")
     tr.add_argument("--detach", action="store_true", help="start and return; the run goes on in the background")
@@ -136,7 +138,7 @@ def _parser() -> argparse.ArgumentParser:
                                     "or `now` for the real date (default: the day the model was trained with)")
     sv.set_defaults(func=cmd_serve)
 
-    ex = sub.add_parser("export-model", help="merge a run's adapter into its base; print the vLLM command")
+    ex = sub.add_parser("export-model", help="a run as a whole model (its LoRA adapter merged); print the vLLM command")
     ex.add_argument("run")
     ex.add_argument("dir", type=Path, nargs="?", default=None)
     ex.add_argument("--out", type=Path, required=True, help="directory for the merged model")
@@ -503,23 +505,30 @@ def cmd_serve(args) -> int:
 
 
 def cmd_export_model(args) -> int:
-    from workbench.export import ExportError, merge_adapter, vllm_command
-    from workbench.inference import resolve_model_ref
+    from workbench.export import ExportError, copy_model, merge_adapter, vllm_command
+    from workbench.inference import is_adapter, resolve_model_ref
     from workbench.models import ModelError, resolve
     from workbench.project import ProjectError
 
     try:
         project = _project(args.dir)
-        base, adapter = resolve_model_ref(args.run, project.runs_dir, project.settings.base_model)
-        if adapter is None:
-            return _fail(f"{args.run}: no run or adapter with that name in {project.runs_dir}")
-        out = merge_adapter(base, adapter, args.out)
+        base, trained = resolve_model_ref(args.run, project.runs_dir, project.settings.base_model)
+        if trained is None:
+            return _fail(f"{args.run}: no finished run, adapter or fine-tuned model with that name in "
+                         f"{project.runs_dir}")
+        if not is_adapter(trained):   # a fully fine-tuned run: already a whole model
+            out = copy_model(trained, args.out)
+            print(f"fine-tuned model copied to {out}")
+            print("serve it with transformers, vLLM or llama.cpp as any Hugging Face model, for example:")
+            print("  " + vllm_command(str(out), None, args.run))
+            return 0
+        out = merge_adapter(base, trained, args.out)
         base_path = resolve(base)
     except (ProjectError, ModelError, ExportError, OSError) as exc:
         return _fail(str(exc))
     print(f"merged model written to {out}")
     print("serve it with transformers, vLLM or llama.cpp as any Hugging Face model, or serve the adapter at scale:")
-    print("  " + vllm_command(str(base_path), adapter, args.run))
+    print("  " + vllm_command(str(base_path), trained, args.run))
     return 0
 
 

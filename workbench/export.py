@@ -1,10 +1,10 @@
 """Exporting a run for serving elsewhere: a merged Hugging Face model, and the vLLM command line.
 
-A merged model is the base with the LoRA weights folded in: any runtime that loads
-Hugging Face models serves it. For many adapters over one base, vLLM serves the adapter
-directly with `--enable-lora`. Either way the chat template saved with it is the
-workbench's (Hermes-style `<tool_call>` blocks), so vLLM's `hermes` tool-call parser reads
-the calls.
+A merged model is the base with the LoRA weights folded in (a fully fine-tuned run is one
+already, and is copied): any runtime that loads Hugging Face models serves it. For many
+adapters over one base, vLLM serves the adapter directly with `--enable-lora`. Either way
+the chat template saved with it is the workbench's (Hermes-style `<tool_call>` blocks), so
+vLLM's `hermes` tool-call parser reads the calls.
 """
 
 from __future__ import annotations
@@ -42,12 +42,28 @@ def merge_adapter(base: str, adapter: Path, out_dir: Path) -> Path:
     return out_dir
 
 
-def vllm_command(base_path: str, adapter: Path, name: str, port: int = 8000) -> str:
-    """The command that serves this adapter with vLLM's OpenAI server and its Hermes tool parser."""
-    template = adapter / "chat_template.jinja"
+def copy_model(model_dir: Path, out_dir: Path) -> Path:
+    """A fully fine-tuned run's model, copied whole (weights, tokenizer, template, workbench.json)."""
+    import shutil
+
+    if out_dir.exists() and any(out_dir.iterdir()):
+        raise ExportError(f"{out_dir}: exists and is not empty")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for f in model_dir.iterdir():
+        if f.is_file():
+            shutil.copy2(f, out_dir / f.name)
+    return out_dir
+
+
+def vllm_command(model_path: str, adapter: Path | None, name: str, port: int = 8000) -> str:
+    """The command that serves this adapter over its base (or, with no adapter, the whole model at
+    `model_path`) with vLLM's OpenAI server and its Hermes tool parser."""
+    template = (adapter or Path(model_path)) / "chat_template.jinja"
     if not template.exists():
         atomic_write_text(template, WORKBENCH_CHAT_TEMPLATE)
-    parts = ["vllm", "serve", base_path, "--enable-lora", "--lora-modules", f"{name}={adapter}",
-             "--enable-auto-tool-choice", "--tool-call-parser", "hermes", "--chat-template", str(template),
-             "--max-lora-rank", "64", "--port", str(port)]
+    parts = ["vllm", "serve", model_path]
+    if adapter is not None:
+        parts += ["--enable-lora", "--lora-modules", f"{name}={adapter}", "--max-lora-rank", "64"]
+    parts += ["--enable-auto-tool-choice", "--tool-call-parser", "hermes", "--chat-template", str(template),
+              "--port", str(port)]
     return shlex.join(parts)

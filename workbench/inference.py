@@ -21,20 +21,29 @@ class Generation:
     seconds: float
 
 
+def is_adapter(path: Path | None) -> bool:
+    return path is not None and (Path(path) / "adapter_config.json").exists()
+
+
 def resolve_model_ref(ref: str, runs_dir: Path | None = None, default_base: str = "bundled:smollm2-135m"):
-    """(base model spec, adapter dir or None) for `base`, a run id, a run dir, an adapter dir, or a model spec."""
+    """(model spec, trained dir or None) for `base`, a run id (or unique prefix), a run dir, an adapter
+    dir, a fine-tuned model dir, or a model spec. The trained dir holds workbench.json (the prompt the
+    model was trained with); for a LoRA run it is the adapter to put on the base, for a full run
+    it is the model itself (and the spec names it)."""
     if ref == "base":
         return default_base, None
     path = Path(ref)
-    candidates = [path, path / "adapter"]
+    runs = [path]
     if runs_dir is not None and not path.is_absolute():  # a path is not a run id (and glob refuses one)
-        candidates += [runs_dir / ref / "adapter"] + [p / "adapter" for p in sorted(runs_dir.glob(f"{ref}*"))]
-    for c in candidates:
-        if (c / "adapter_config.json").exists():
+        runs += [runs_dir / ref] + sorted(runs_dir.glob(f"{ref}*"))
+    for c in [path] + [d for r in runs for d in (r / "adapter", r / "model")]:
+        if is_adapter(c):
             meta = c / "workbench.json"
             base = json.loads(meta.read_text())["base_model"] if meta.exists() else json.loads(
                 (c / "adapter_config.json").read_text()).get("base_model_name_or_path", default_base)
             return base, c
+        if (c / "config.json").exists() and (c / "workbench.json").exists():   # a fully fine-tuned run
+            return str(c), c
     return ref, None
 
 
@@ -55,13 +64,16 @@ def adapter_system_prompt(adapter: Path | None, default: str, today: str | None 
 
 
 class Engine:
-    """A loaded model (with its adapter, if any) that generates from rendered prompts."""
+    """A loaded model (with its adapter, if any) that generates from rendered prompts.
+
+    `adapter`: the trained dir from `resolve_model_ref`; a LoRA adapter is merged into the base,
+    a fully fine-tuned model is `base` itself."""
 
     def __init__(self, base: str, adapter: Path | None = None, device: str | None = None, dtype=None):
         from workbench.models import load_model, stop_token_ids
 
         model, tokenizer = load_model(base, dtype=dtype, device=device)
-        if adapter is not None:
+        if is_adapter(adapter):
             from peft import PeftModel
 
             model = PeftModel.from_pretrained(model, str(adapter))

@@ -194,13 +194,18 @@ class LeanBatch:
             raise ValueError(f"{self.prefix + n} tokens do not fit a capacity of {self.prefix + self.room}")
         lean = self.lean
         cos, sin = (t[self.prefix:self.prefix + n][None, None] for t in (lean.cos, lean.sin))
-        mask = torch.ones(n, n, dtype=torch.bool).tril()[None, None]   # causal within the suffix
+        # One pass over many queries: the flash kernel over prefix and suffix joined beats `_attend`
+        # (the join copies the prefix's keys once per layer, little against n queries' work).
+        mask = torch.ones(n, self.prefix + n, dtype=torch.bool).tril(diagonal=self.prefix) if n > 1 else None
         h = lean.embed(torch.tensor([ids]))
         for i, layer in enumerate(lean.layers):
             q, k, v = lean._qkv(layer, h, cos, sin)
             self.k[i, slot, :, :n] = k[0]
             self.v[i, slot, :, :n] = v[0]
-            o = self._attend(layer, i, q, self.k[i, slot:slot + 1, :, :n], self.v[i, slot:slot + 1, :, :n], mask)
+            keys = torch.cat((self.kp[i], k[0]), dim=1)[None]
+            values = torch.cat((self.vp[i], v[0]), dim=1)[None]
+            o = F.scaled_dot_product_attention(q, keys, values, attn_mask=mask, scale=layer.self_attn.scaling,
+                                               enable_gqa=lean.n_kv != lean.n_heads)
             h = lean._out_and_mlp(layer, h, o)
         self.lengths[slot] = n
         return lean.logits(lean.norm(h[0, -1:]))

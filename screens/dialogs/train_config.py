@@ -16,6 +16,7 @@ FIELDS = [
     ("lora_alpha", "LoRA alpha"), ("warmup_ratio", "warmup ratio"),
     ("decision_weight", "loss weight of deciding tokens (1: off)"), ("eval_every", "eval every N steps (0: epoch)"),
 ]
+FINETUNE = [("LoRA adapter (small, gentle on the base)", "lora"), ("full: every weight (fits faster)", "full")]
 
 
 class TrainDialog(FormDialog[TrainConfig]):
@@ -33,6 +34,8 @@ class TrainDialog(FormDialog[TrainConfig]):
             with VerticalScroll():
                 yield Label("Preset")
                 yield Select([(p, p) for p in PRESETS], value="cpu-quick", id="preset", allow_blank=False)
+                yield Label("fine-tuning")
+                yield Select(FINETUNE, value="lora", id="cfg-finetune", allow_blank=False)
                 for name, label in FIELDS:
                     yield Label(label)
                     yield Input(id=f"cfg-{name}", compact=True)
@@ -48,6 +51,7 @@ class TrainDialog(FormDialog[TrainConfig]):
         config = make_config(preset, base_model=self.base_model)
         for name, _ in FIELDS:
             self.query_one(f"#cfg-{name}", Input).value = str(getattr(config, name))
+        self.query_one("#cfg-finetune", Select).value = config.finetune
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "preset":
@@ -55,6 +59,7 @@ class TrainDialog(FormDialog[TrainConfig]):
 
     def result(self) -> TrainConfig | None:
         overrides = {name: self.query_one(f"#cfg-{name}", Input).value.strip() for name, _ in FIELDS}
+        overrides["finetune"] = self.query_one("#cfg-finetune", Select).value
         try:
             return make_config(str(self.query_one("#preset", Select).value), overrides, self.base_model)
         except ConfigError as exc:

@@ -20,6 +20,9 @@ class TrainConfig(BaseModel):
     """Model spec (see workbench.models)."""
     preset: str = "cpu-quick"
     """The preset these values started from."""
+    finetune: Literal["lora", "full"] = "lora"
+    """lora: train a LoRA adapter (runs/<id>/adapter/); full: train every weight (runs/<id>/model/, a whole
+    model). Full fine-tuning learns new skills faster on small models; LoRA is small and gentle on the base."""
     # LoRA
     lora_r: int = Field(16, ge=1, le=1024)
     """LoRA rank."""
@@ -84,6 +87,9 @@ PRESETS: dict[str, dict] = {
     "cpu-quick": dict(lora_r=16, lora_alpha=32, lora_dropout=0.0, learning_rate=5e-4, epochs=5, batch_size=8,
                       grad_accum=1, warmup_ratio=0.1, lr_scheduler="cosine", precision="auto", device="auto",
                       suffix_chunk=1, decision_weight=4.0),
+    # Every weight trained, on the same CPU budget (the fit check in docs/training.md).
+    "cpu-full": dict(finetune="full", learning_rate=5e-5, epochs=5, batch_size=8, grad_accum=1, warmup_ratio=0.1,
+                     lr_scheduler="cosine", precision="auto", device="auto", suffix_chunk=1, decision_weight=4.0),
     # A single modern GPU: the textbook recipe, larger effective batch.
     "gpu": dict(lora_r=16, lora_alpha=32, learning_rate=2e-4, epochs=3, batch_size=16, grad_accum=2,
                 warmup_ratio=0.1, lr_scheduler="cosine", precision="auto", device="cuda", suffix_chunk=0,

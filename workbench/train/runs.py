@@ -7,7 +7,8 @@
     log.txt            the trainer process's output
     metrics.jsonl      one JSON object per log or eval event
     checkpoint-N/      Trainer checkpoints (resume from the last)
-    adapter/           the final LoRA adapter, tokenizer and chat template
+    adapter/           the final LoRA adapter, tokenizer, chat template and workbench.json (finetune: lora)
+    model/             or the whole fine-tuned model, the same way (finetune: full)
 """
 
 from __future__ import annotations
@@ -92,6 +93,19 @@ class Run:
     @property
     def adapter_dir(self) -> Path:
         return self.path("adapter")
+
+    @property
+    def model_dir(self) -> Path:
+        return self.path("model")
+
+    @property
+    def output_dir(self) -> Path | None:
+        """What the run trained, once it has finished: its LoRA adapter or its whole model."""
+        if (self.adapter_dir / "adapter_config.json").exists():
+            return self.adapter_dir
+        if (self.model_dir / "config.json").exists():
+            return self.model_dir
+        return None
 
     def metrics(self) -> list[dict]:
         return read_metrics(self.path("metrics.jsonl"))[0]

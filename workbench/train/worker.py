@@ -70,8 +70,12 @@ def train(run: Run, resume: bool) -> str:
           flush=True)
     torch.manual_seed(config.seed)
     run.write_status("running", phase="loading the model")
-    # The frozen base in bf16 halves its memory; the adapter weights stay fp32 (PEFT's default).
-    model, tokenizer = load_model(config.base_model, dtype=torch.bfloat16 if precision == "bf16" else None)
+    full = config.finetune == "full"
+    # LoRA: the frozen base in bf16 halves its memory; the adapter weights stay fp32 (PEFT's default).
+    # Full: the weights are trained, so they stay fp32 (the master copy; bf16 runs under autocast):
+    # updates of lr x gradient are below bf16's resolution and would round away.
+    model, tokenizer = load_model(config.base_model,
+                                  dtype=torch.bfloat16 if precision == "bf16" and not full else None)
     model.train()
     tools = dataset.get("tools")
     system_prompt = dataset["system_prompt"]
@@ -104,8 +108,9 @@ def train(run: Run, resume: bool) -> str:
         dataset_kwargs={"skip_prepare_dataset": True}, max_length=None, dataloader_num_workers=0,
         gradient_checkpointing=config.gradient_checkpointing,
     )
-    lora = LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
-                      target_modules=config.target_modules, task_type="CAUSAL_LM")
+    lora = None if full else LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha,
+                                        lora_dropout=config.lora_dropout, target_modules=config.target_modules,
+                                        task_type="CAUSAL_LM")
     # A small val sample scored on real generations at every evaluation (tool selection, JSON validity).
     from workbench.evaluate.model_eval import expand_turns, prompts_and_gold
 
@@ -137,16 +142,18 @@ def train(run: Run, resume: bool) -> str:
     if stop.requested:
         print("[workbench] stopped on request; a checkpoint was saved", flush=True)
         return "stopped"
-    adapter = run.adapter_dir
-    trainer.model.save_pretrained(str(adapter))
-    # The chat template travels with the adapter so every later use renders the same prompt.
+    out = run.model_dir if full else run.adapter_dir
+    # A whole model is saved in fp32, as trained (see above); tied weights are saved once and stay tied.
+    trainer.model.save_pretrained(str(out))
+    # The chat template travels with the weights so every later use renders the same prompt.
     tokenizer.chat_template = WORKBENCH_CHAT_TEMPLATE
-    tokenizer.save_pretrained(str(adapter))
-    (adapter / "workbench.json").write_text(json.dumps({
-        "base_model": config.base_model, "system_prompt": system_prompt, "tools": tools, "run": run.id,
+    tokenizer.save_pretrained(str(out))
+    (out / "workbench.json").write_text(json.dumps({
+        "base_model": config.base_model, "finetune": config.finetune, "system_prompt": system_prompt,
+        "tools": tools, "run": run.id,
         # With the template, a served model can be given another day (`serve --today`).
         "system_prompt_template": dataset.get("system_prompt_template"), "today": dataset.get("today")}, indent=2))
-    print(f"[workbench] finished; adapter saved to {adapter}", flush=True)
+    print(f"[workbench] finished; {'model' if full else 'adapter'} saved to {out}", flush=True)
     return "finished"
 
 
