@@ -140,7 +140,12 @@ class EvalScreen(Screen):
             table.add_row(*cells)
         from rich.console import Group
 
-        self.query_one("#eval-metrics", Static).update(Group(head, table))
+        from workbench.evaluate.report import argument_misses
+
+        parts = [head, table]
+        if misses := argument_misses(ev["report"]):
+            parts.append(Text.assemble(("arguments wrong: ", "bold"), misses))
+        self.query_one("#eval-metrics", Static).update(Group(*parts))
         labels = self.query_one("#labels", DataTable)
         labels.clear()
         counts: dict[str, int] = {}

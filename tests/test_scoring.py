@@ -150,6 +150,23 @@ def test_fuzzy_gives_partial_credit():
     assert v.fuzzy == 0.5 and not v.functional
 
 
+def test_per_argument_accuracy_names_the_arguments_that_miss():
+    golds = [(gold(CT), TOOLS)] * 3 + [(gold(("complete_task", {"task_id": "task_3"})), TOOLS)]
+    preds = [raw(CT),
+             raw(("create_task", {"title": "Buy milk", "due_date": "2026-03-09"})),                   # a wrong date
+             raw(("create_task", {"title": "buy milk", "due_date": "2026-03-03", "priority": "high"})),  # one too many
+             raw(("delete_task", {"task_id": "task_3"}))]                                  # wrong tool: not counted
+    report = score_pairs(golds, preds)
+    per = report["per_argument"]
+    assert per["create_task.due_date"] == {"n": 3, "right": 2, "wrong": 1, "accuracy": 0.6667}
+    assert per["create_task.title"] == {"n": 3, "right": 3, "wrong": 0, "accuracy": 1.0}
+    assert per["create_task.priority"]["wrong"] == 1 and "complete_task.task_id" not in per
+    assert list(per)[:2] == ["create_task.priority", "create_task.due_date"]  # fewest right first among the misses
+    from workbench.evaluate.report import argument_misses
+
+    assert argument_misses(report) == "create_task.priority 1/1, create_task.due_date 1/3"
+
+
 def test_bootstrap_interval_contains_the_delta():
     a = [0.0] * 20 + [1.0] * 20
     b = [1.0] * 36 + [0.0] * 4

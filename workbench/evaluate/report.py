@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from workbench.evaluate.scorer import aggregate, expected_calls, per_tool, prediction_from_line, score_case
+from workbench.evaluate.scorer import (aggregate, expected_calls, per_argument, per_tool, prediction_from_line,
+                                       score_case)
 from workbench.examples import ExampleFile
 
 
@@ -57,8 +58,14 @@ def load_predictions(path: Path) -> list[dict]:
 def score_pairs(gold: list[tuple[dict, list[dict]]], preds: list[dict]) -> dict:
     verdicts = [score_case(i, expected_calls(msg), prediction_from_line(p), tools)
                 for i, ((msg, tools), p) in enumerate(zip(gold, preds))]
-    return {"metrics": aggregate(verdicts), "per_tool": per_tool(verdicts),
+    return {"metrics": aggregate(verdicts), "per_tool": per_tool(verdicts), "per_argument": per_argument(verdicts),
             "verdicts": [v.to_dict() for v in verdicts]}
+
+
+def argument_misses(report: dict, top: int = 6) -> str:
+    """The arguments most often wrong, one line: `create_task.due_date 5/12 wrong, ...` ("" when none)."""
+    rows = [(k, r) for k, r in (report.get("per_argument") or {}).items() if r["wrong"]]
+    return ", ".join(f"{k} {r['wrong']}/{r['n']}" for k, r in rows[:top])
 
 
 def score_files(gold_path: Path, pred_path: Path, default_tools: list[dict] | None = None) -> dict:
@@ -94,3 +101,5 @@ def print_report(report: dict, title: str = "score", console=None) -> None:
     console.print(table)
     if m["labels"]:
         console.print("errors: " + ", ".join(f"{k} x{v}" for k, v in m["labels"].items()))
+    if misses := argument_misses(report):
+        console.print("arguments wrong (of those given, in calls to the right tool): " + misses)

@@ -185,6 +185,9 @@ class Verdict:
     missing_calls: int
     extra_calls: int
     abstained: bool
+    arguments: dict[str, bool] = field(default_factory=dict)
+    """`tool.argument`: whether its value was right, for each argument of a call to the right tool that the
+    gold or the prediction gives (after normalising; an optional argument at its default is no argument)."""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -250,12 +253,14 @@ def score_case(index: int, gold_calls: list[Call] | None, pred: Prediction, tool
         labels.append("extra_call")
     exact = functional = not missing and not extra
     fuzzy_scores = []
+    arguments: dict[str, bool] = {}
     for p, g in pairs:
         schema = by_name[g.name]["function"].get("parameters") or {}
         if p.arguments is None:
             exact = functional = False
             fuzzy_scores.append(0.0)
             continue
+        arguments.update(_argument_results(g.name, p.arguments, g.arguments, schema, arguments))
         exact = exact and _eq_exact(p.arguments, g.arguments)
         functional = functional and _eq_functional(p.arguments, g.arguments, schema)
         fuzzy_scores.append(_fuzzy(p.arguments, g.arguments, schema))
@@ -266,7 +271,18 @@ def score_case(index: int, gold_calls: list[Call] | None, pred: Prediction, tool
     correct = functional and not labels
     return Verdict(index, correct, labels[0] if labels else "", labels, [g.name for g in gold_calls],
                    [c.name for c in pred.calls], tool_ok, exact, functional, round(fuzzy, 4), json_valid, schema_ok,
-                   hallucinated, len(pred.calls), len(missing), len(extra), False)
+                   hallucinated, len(pred.calls), len(missing), len(extra), False, arguments)
+
+
+def _argument_results(tool: str, pred: dict, gold: dict, schema: dict, seen: dict[str, bool]) -> dict[str, bool]:
+    """Per argument of one matched call: right or not. Two calls to one tool in a case count once per
+    argument, wrong if either is wrong."""
+    p, g = normalize_args(pred, schema), normalize_args(gold, schema)
+    out = {}
+    for k in dict.fromkeys([*g, *p]):
+        key = f"{tool}.{k}"
+        out[key] = seen.get(key, True) and k in p and k in g and p[k] == g[k]
+    return out
 
 
 # ---------------------------------------------------------------- a whole set
@@ -311,6 +327,18 @@ def per_tool(verdicts: list[Verdict]) -> dict:
             row["args_functional"] += v.functional
     return {k: {**r, **{m: round(r[m] / r["n"], 4) for m in ("tool_selection", "args_exact", "args_functional")}}
             for k, r in sorted(out.items())}
+
+
+def per_argument(verdicts: list[Verdict]) -> dict:
+    """For each `tool.argument`: how often it was given in a call to the right tool, and how often right;
+    the most often wrong first. The next lever after tool selection is in here (dates, enums, ids)."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for v in verdicts:
+        for key, right in v.arguments.items():
+            counts[key][0] += 1
+            counts[key][1] += right
+    rows = {k: {"n": n, "right": r, "wrong": n - r, "accuracy": round(r / n, 4)} for k, (n, r) in counts.items()}
+    return dict(sorted(rows.items(), key=lambda kv: (-kv[1]["wrong"], kv[1]["accuracy"], kv[0])))
 
 
 def bootstrap_diff(a: list[float], b: list[float], n: int = 1000, seed: int = 0) -> tuple[float, float, float]:
