@@ -18,13 +18,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.signal import Signal
 
-from screens.chat import ChatScreen
-from screens.eval import EvalScreen
 from screens.examples import ExamplesScreen
 from screens.help import HelpScreen
 from screens.messages import DirtyChanged, ExamplesLoaded, ValidationDone
-from screens.tools import ToolsScreen
-from screens.train import TrainScreen
 from workbench.lock import ProjectLock
 from workbench.problems import Problem
 from workbench.project import Project
@@ -35,11 +31,20 @@ from workbench.tools import ToolsFileError
 COMPACT_AFTER_S = 2.0  # fold the journal into examples.jsonl this long after the last change
 
 
+def _screen(module: str, name: str) -> Screen:
+    import importlib
+
+    return getattr(importlib.import_module(f"screens.{module}"), name)()
+
+
 class WorkbenchApp(App):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute, so subclasses elsewhere find it
     TITLE = "Workbench"
-    MODES = {"tools": ToolsScreen, "examples": ExamplesScreen, "train": TrainScreen, "eval": EvalScreen,
-             "chat": ChatScreen}
+    # Screens other than the first are imported when first shown: the first frame does not wait for
+    # their modules (the chat and train screens bring the decoder and the plot library, ~0.3 s).
+    MODES = {"tools": lambda: _screen("tools", "ToolsScreen"), "examples": ExamplesScreen,
+             "train": lambda: _screen("train", "TrainScreen"), "eval": lambda: _screen("eval", "EvalScreen"),
+             "chat": lambda: _screen("chat", "ChatScreen")}
     DEFAULT_MODE = "examples"
     BINDINGS = [
         # The header shows the mode keys; footers keep their room for each screen's own keys.

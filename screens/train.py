@@ -20,8 +20,8 @@ from textual.worker import get_current_worker
 
 from screens.dialogs import TrainDialog
 from screens.messages import RunProgress, RunsListed
-from screens.widgets import LossPlot, MarkedTable, WorkbenchHeader
-from screens.widgets.loss_plot import smooth
+from screens.widgets import MarkedTable, WorkbenchHeader
+from screens.widgets.loss_plot import LossPlot, smooth
 from workbench.dataset import invalid_accepted
 from workbench.train.runs import Run, list_runs, read_metrics
 

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-import numpy as np
+# numpy (120 ms to import) is imported where it is used: the app imports this module at start.
 
 # Every torch op of chat, serving and constrained evaluation runs on this one thread. Each
 # OS thread that runs torch ops gets its own OpenMP team, and on 2 cores an idle team that
@@ -135,6 +135,8 @@ class Decoder:
 
     def _start(self, prompt_ids: list[int], stats: DecodeStats):
         """Logits after the prompt, reusing the cached common prefix."""
+        import numpy as np
+
         keep = 0
         if self.reuse_prefix and self._ids:
             n = min(len(self._ids), len(prompt_ids) - 1)  # at least one token must run to get logits
@@ -329,6 +331,7 @@ class Decoder:
 
 def mask_logits(logits, matcher) -> None:
     """Set the logits of the tokens `matcher` does not allow next to -inf (in place)."""
+    import numpy as np
     import torch
 
     bits = np.frombuffer(matcher.compute_bitmask(), dtype=np.uint8)

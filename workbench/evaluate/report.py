@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from workbench.evaluate.scorer import (aggregate, expected_calls, per_argument, per_tool, prediction_from_line,
-                                       score_case)
+from workbench.evaluate.scorer import aggregate, expected_calls, per_argument, per_tool, prediction_from_line, score_case
 from workbench.examples import ExampleFile
 
 
