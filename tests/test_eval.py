@@ -151,3 +151,10 @@ def test_a_model_is_named_by_run_id_prefix_or_by_an_absolute_adapter_path(tmp_pa
     assert resolve_model_ref(str(adapter), runs) == ("bundled:smollm2-135m", adapter)
     assert resolve_model_ref(str(adapter.parent), runs) == ("bundled:smollm2-135m", adapter)
     assert resolve_model_ref("base", runs, "some/base") == ("some/base", None)
+    # A fully fine-tuned run: the model is the run's own directory, named the same ways.
+    model = runs / "20261202-080000-ab12" / "model"
+    model.mkdir(parents=True)
+    (model / "config.json").write_text("{}")
+    (model / "workbench.json").write_text(json.dumps({"base_model": "bundled:smollm2-135m", "finetune": "full"}))
+    for ref in ("20261202-0800", str(model), str(model.parent)):
+        assert resolve_model_ref(ref, runs) == (str(model), model)

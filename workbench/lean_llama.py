@@ -120,10 +120,14 @@ class LeanLlama:
         x = layer.post_attention_layernorm(h)
         return h + self._linear(m.down_proj, m.act_fn(self._linear(m.gate_proj, x)) * self._linear(m.up_proj, x))
 
-    def run(self, ids: list[int], start: int) -> torch.Tensor:
-        """Append `ids` at positions start.. of this model's cache; the normed hidden states [n, d]."""
+    @torch.inference_mode()
+    def forward(self, ids: list[int], keep: int = 1):
+        """Append `ids` to the sequence; the logits (fp32) after its last token, or with `keep` > 1
+        `Rows` of logits after each of its last `keep` tokens."""
         n = len(ids)
-        end = start + n
+        start, end = self.length, self.length + n
+        if end > self.capacity:
+            self._alloc(max(end, 2 * self.capacity))
         h = self.embed(torch.tensor([ids]))                        # [1, n, d]
         cos, sin = self.cos[start:end][None, None], self.sin[start:end][None, None]
         # A causal mask over the cached positions plus the new ones; one new token sees everything.
@@ -135,16 +139,7 @@ class LeanLlama:
             o = F.scaled_dot_product_attention(q, self.k[i:i + 1, :, :end], self.v[i:i + 1, :, :end], attn_mask=mask,
                                                scale=layer.self_attn.scaling, enable_gqa=self.n_kv != self.n_heads)
             h = self._out_and_mlp(layer, h, o)
-        return self.norm(h[0])
-
-    @torch.inference_mode()
-    def forward(self, ids: list[int], keep: int = 1):
-        """Append `ids` to the sequence; the logits (fp32) after its last token, or with `keep` > 1
-        `Rows` of logits after each of its last `keep` tokens."""
-        end = self.length + len(ids)
-        if end > self.capacity:
-            self._alloc(max(end, 2 * self.capacity))
-        hidden = self.run(ids, self.length)
+        hidden = self.norm(h[0])
         self.length = end
         if keep == 1:
             return self.logits(hidden[-1:])
@@ -236,7 +231,8 @@ class LeanBatch:
 
     def _attend(self, layer, i: int, q, ks, vs, mask) -> torch.Tensor:
         """Attention of `q` ([b, heads, n, d]) over the shared prefix of layer i and each row's own suffix
-        keys `ks`/`vs` ([b, kv, s, d], `mask` [b, 1, n, s] says which it sees); [b, heads, n, d]."""
+        keys `ks`/`vs` ([b, kv, s, d], `mask` [b, 1, n, s] says which it sees); [b, heads, n, d].
+        `step` calls it with n = 1; with many queries, `start`'s flash kernel is faster."""
         lean = self.lean
         b, heads, n, d = q.shape
         kv, g = lean.n_kv, heads // lean.n_kv
