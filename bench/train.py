@@ -7,7 +7,7 @@ system prompt and tools) for one epoch: the same data and the same number of tok
   loss (the workbench chat template supplies the generation markers), LoRA r=16 alpha=32
   on all linear layers, batch 4, gradient accumulation 2, fp32, default padding, TRL's
   other defaults.
-- workbench: the `cpu-quick` preset's trainer (WorkbenchTrainer): shared prefix,
+- workbench: the `cpu-lora` preset's trainer (WorkbenchTrainer): shared prefix,
   logits only on labelled positions, chunked backward, bf16 where the CPU has AMX,
   batch 8, gradient accumulation 1: 8 examples per optimiser step on both sides.
 
@@ -88,7 +88,7 @@ def side_workbench(n: int, out: Path) -> dict:
     from workbench.train.trainer import WorkbenchTrainer
     from workbench.train.worker import pick_precision
 
-    cfg = make_config("cpu-quick", {"epochs": 1})
+    cfg = make_config("cpu-lora", {"epochs": 1})   # LoRA on both sides: the trainer, not the recipe, compared
     precision = pick_precision(cfg, "cpu")
     # As the worker does: the frozen base in bf16 when training in bf16.
     model, tok = load_model("bundled:smollm2-135m", dtype=torch.bfloat16 if precision == "bf16" else None)

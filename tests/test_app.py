@@ -458,6 +458,32 @@ async def test_train_dialog_warns_when_accepted_examples_are_invalid(project):
         assert warning.startswith("1 accepted examples are invalid (seed_001)")
 
 
+async def test_train_dialog_chooses_full_or_lora_fine_tuning(project):
+    from textual.widgets import Input, Select
+
+    from screens.dialogs import TrainDialog
+
+    app = WorkbenchApp(project)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("3")
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, TrainDialog)
+        assert dialog.query_one("#cfg-finetune", Select).value == "full"   # the CPU default
+        assert dialog.query_one("#cfg-lora_r", Input).disabled   # no adapter, no rank
+        dialog.query_one("#preset", Select).value = "cpu-lora"
+        await pilot.pause()
+        assert dialog.query_one("#cfg-finetune", Select).value == "lora"
+        assert not dialog.query_one("#cfg-lora_r", Input).disabled
+        dialog.query_one("#cfg-finetune", Select).value = "full"
+        await pilot.pause()
+        config = dialog.result()
+        assert config.finetune == "full" and config.preset == "cpu-lora"
+
+
 async def test_help_palette_and_tab_read_as_a_user_expects(project):
     from textual.command import CommandPalette
     from textual.widgets import Static

@@ -147,7 +147,7 @@ def test_decision_weights_fall_on_the_tokens_that_decide_the_call(model_cache):
 def test_detached_run_kill_resume_finish(tmp_path, model_cache, capsys):
     project = small_project(tmp_path / "p")
     # One evaluation, at the last step: it generates, and a generation is the slow part here.
-    config = make_config("cpu-quick", {"max_steps": 6, "batch_size": 2, "save_every": 1, "eval_every": 6,
+    config = make_config("cpu-lora", {"max_steps": 6, "batch_size": 2, "save_every": 1, "eval_every": 6,
                                        "save_total_limit": 3, "epochs": 10, "eval_sample": 1})
     run = prepare_run(project, config)
     assert json.loads(run.path("config.json").read_text())["max_steps"] == 6
@@ -228,8 +228,9 @@ def test_full_fine_tuning_trains_every_weight_and_serves(tmp_path, model_cache):
     from workbench.train.trainer import shared_prefix_loss
 
     project = small_project(tmp_path / "p", n=6)
-    config = make_config("cpu-full", {"max_steps": 3, "batch_size": 3, "eval_every": 3, "epochs": 10,
-                                      "eval_sample": 1, "learning_rate": 1e-4})
+    config = make_config("cpu-quick", {"max_steps": 3, "batch_size": 3, "eval_every": 3, "epochs": 10,
+                                       "eval_sample": 1})
+    assert config.finetune == "full"   # the CPU default (docs/training.md: the fit check)
     run = prepare_run(project, config)
     launch(run)
     wait(lambda: run.status()["state"] not in ("queued", "running"), what="the run to end")

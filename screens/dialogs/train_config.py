@@ -16,6 +16,7 @@ FIELDS = [
     ("lora_alpha", "LoRA alpha"), ("warmup_ratio", "warmup ratio"),
     ("decision_weight", "loss weight of deciding tokens (1: off)"), ("eval_every", "eval every N steps (0: epoch)"),
 ]
+LORA_FIELDS = ("lora_r", "lora_alpha")
 FINETUNE = [("LoRA adapter (small, gentle on the base)", "lora"), ("full: every weight (fits faster)", "full")]
 
 
@@ -56,6 +57,9 @@ class TrainDialog(FormDialog[TrainConfig]):
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "preset":
             self.fill(str(event.value))
+        elif event.select.id == "cfg-finetune":
+            for name in LORA_FIELDS:   # a full run has no adapter: its fields say nothing
+                self.query_one(f"#cfg-{name}", Input).disabled = event.value == "full"
 
     def result(self) -> TrainConfig | None:
         overrides = {name: self.query_one(f"#cfg-{name}", Input).value.strip() for name, _ in FIELDS}
