@@ -153,7 +153,7 @@ def test_the_readme_path_at_80x24(term, tmp_path, model_cache):
     press(term, "3")
     screen = term.wait_for("step 3/3")
     assert f"loss · {run_id}" in screen and "finished" in screen
-    assert f"▸ {run_id}" in screen  # the runs table marks its cursor row in text, not only in colour
+    assert f"▸{run_id}" in screen  # the runs table marks its cursor row in text (in the cell padding)
     press(term, "C-q")
     time.sleep(1)
     term.kill()
