@@ -215,7 +215,7 @@ def test_detached_run_kill_resume_finish(tmp_path, model_cache, capsys):
     assert main(["export-model", run.id, str(project.root), "--out", str(merged_dir)]) == 2  # never overwrites
 
 
-def test_full_fine_tuning_trains_every_weight_and_serves(tmp_path, model_cache):
+def test_full_fine_tuning_trains_every_weight_and_serves(tmp_path, model_cache, capsys):
     """A tiny full run: the weights change (the tied embedding stays tied), the model fits its examples
     better, and the run's model reloads and answers through the OpenAI-compatible server."""
     import openai
@@ -270,6 +270,15 @@ def test_full_fine_tuning_trains_every_weight_and_serves(tmp_path, model_cache):
         json.loads(call.function.arguments)
     finally:
         bg.stop()
+
+    # Export: the run's model is already whole; it is copied, and vLLM serves it without LoRA flags.
+    from workbench.cli import main
+
+    out = tmp_path / "exported"
+    assert main(["export-model", run.id, str(project.root), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert f"vllm serve {out}" in printed and "--enable-lora" not in printed and "--tool-call-parser hermes" in printed
+    assert (out / "model.safetensors").exists() and (out / "chat_template.jinja").exists()
 
 
 def test_a_stop_does_not_wait_for_an_evaluation(tmp_path, model_cache):
