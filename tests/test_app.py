@@ -436,6 +436,13 @@ async def test_a_mistyped_filter_says_so_instead_of_showing_nothing(project):
         assert "shown" in str(screen.query_one("#count", Static).render())
 
 
+async def open_train_dialog(pilot) -> None:
+    """The Train screen (3), then its new-run dialog (s)."""
+    for key in ("3", "s"):
+        await pilot.press(key)
+        await pilot.pause()
+
+
 async def test_train_dialog_warns_when_accepted_examples_are_invalid(project):
     from textual.widgets import Static
 
@@ -449,10 +456,7 @@ async def test_train_dialog_warns_when_accepted_examples_are_invalid(project):
         ex.meta["status"] = "accepted"
         app.store.put(ex)
         app.changed([ex.id])
-        await pilot.press("3")
-        await pilot.pause()
-        await pilot.press("s")
-        await pilot.pause()
+        await open_train_dialog(pilot)
         assert isinstance(app.screen, TrainDialog)
         warning = str(app.screen.query_one("#cfg-warning", Static).render())
         assert warning.startswith("1 accepted examples are invalid (seed_001)")
@@ -466,10 +470,7 @@ async def test_train_dialog_chooses_full_or_lora_fine_tuning(project):
     app = WorkbenchApp(project)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
-        await pilot.press("3")
-        await pilot.pause()
-        await pilot.press("s")
-        await pilot.pause()
+        await open_train_dialog(pilot)
         dialog = app.screen
         assert isinstance(dialog, TrainDialog)
         assert dialog.query_one("#cfg-finetune", Select).value == "full"   # the CPU default

@@ -134,7 +134,8 @@ def evaluate(project: Project, model_ref: str, data: str = "val", limit: int = 0
             elapsed = time.monotonic() - started
             progress(finished, len(cases), elapsed / finished * (len(cases) - finished))
 
-    if batch_decode.supports(decoder):
+    batched = batch_decode.supports(decoder)
+    if batched:
         decoded = batch_decode.decode_batch(decoder, prompts, budgets, grammars, cancel=cancel, done=case_done)
     else:
         decoded = []
@@ -145,6 +146,7 @@ def evaluate(project: Project, model_ref: str, data: str = "val", limit: int = 0
             case_done()
     if cancel.is_set():
         raise EvalCancelled(f"evaluation of {model_ref} stopped after {finished} of {len(cases)} cases; nothing saved")
+    wall = time.monotonic() - started   # the decoding alone: scoring and writing are not in tokens/s
     outputs = [text for text, _ in decoded]
     latencies = [st.seconds for _, st in decoded]
     cut = [st.finish_reason == "length" for _, st in decoded]
@@ -158,7 +160,6 @@ def evaluate(project: Project, model_ref: str, data: str = "val", limit: int = 0
     atomic_write_bytes(out_dir / "gold.jsonl", serialize_entries(cases))
     atomic_write_text(out_dir / "predictions.jsonl", "".join(json.dumps(p) + "\n" for p in predictions))
     atomic_write_text(out_dir / "prompts.jsonl", "".join(json.dumps({"prompt": p}) + "\n" for p in prompts))
-    wall = time.monotonic() - started
     qs = statistics.quantiles(latencies, n=20) if len(latencies) > 1 else latencies * 19
     result = {
         "id": eval_id, "dir": str(out_dir), "model": model_ref, "base_model": base,
@@ -166,7 +167,7 @@ def evaluate(project: Project, model_ref: str, data: str = "val", limit: int = 0
         "constrained": constrained, "weights": weights,
         "latency": {"p50_s": round(statistics.median(latencies), 3) if latencies else 0.0,
                     "p95_s": round(qs[18], 3) if qs else 0.0,
-                    "batched": batch_decode.supports(decoder),
+                    "batched": batched,
                     "tokens_per_s": round(new_tokens / wall, 1) if wall else 0.0,
                     "total_s": round(wall, 1), "cut_cases": sum(cut)},
         "report": report,
