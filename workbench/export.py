@@ -21,14 +21,18 @@ class ExportError(Exception):
     pass
 
 
+def _refuse_to_overwrite(out_dir: Path) -> None:
+    if out_dir.exists() and any(out_dir.iterdir()):
+        raise ExportError(f"{out_dir}: exists and is not empty")
+
+
 def merge_adapter(base: str, adapter: Path, out_dir: Path) -> Path:
     """Fold the adapter into its base and save a complete model directory (safetensors)."""
     from peft import PeftModel
 
     from workbench.models import load_model
 
-    if out_dir.exists() and any(out_dir.iterdir()):
-        raise ExportError(f"{out_dir}: exists and is not empty")
+    _refuse_to_overwrite(out_dir)
     model, tokenizer = load_model(base)
     model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -46,8 +50,7 @@ def copy_model(model_dir: Path, out_dir: Path) -> Path:
     """A fully fine-tuned run's model, copied whole (weights, tokenizer, template, workbench.json)."""
     import shutil
 
-    if out_dir.exists() and any(out_dir.iterdir()):
-        raise ExportError(f"{out_dir}: exists and is not empty")
+    _refuse_to_overwrite(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     for f in model_dir.iterdir():
         if f.is_file():
