@@ -35,6 +35,8 @@ SETTINGS = {
     "lora-r64-lr1e-3": {"finetune": "lora", "lora_r": 64, "lora_alpha": 128, "learning_rate": 1e-3},
     "full-lr5e-5": {"finetune": "full", "learning_rate": 5e-5},
     "full-lr2e-4": {"finetune": "full", "learning_rate": 2e-4},
+    # The same with the tools written as JSON Schemas, as before the compact prompt (issue 15).
+    "full-lr2e-4-json": {"finetune": "full", "learning_rate": 2e-4, "tool_format": "json"},
 }
 
 

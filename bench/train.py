@@ -53,11 +53,11 @@ def side_trl(n: int, out: Path) -> dict:
     from peft import LoraConfig
     from trl import SFTConfig, SFTTrainer
 
-    from workbench.chat_format import WORKBENCH_CHAT_TEMPLATE, system_block
+    from workbench.chat_format import chat_template, system_block
     from workbench.models import load_model
 
     model, tok = load_model("bundled:smollm2-135m")
-    tok.chat_template = WORKBENCH_CHAT_TEMPLATE
+    tok.chat_template = chat_template()
     exs = examples(n)
     # The tools go into the system turn as text (exactly what the template renders for them):
     # an Arrow `tools` column would union every tool's properties and fill the rest with nulls.

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from transformers.utils.chat_template_utils import render_jinja_template
 
-from workbench.chat_format import WORKBENCH_CHAT_TEMPLATE, format_assistant, parse, render
+from workbench.chat_format import TOOL_FORMATS, chat_template, compact_tool, format_assistant, parse, render
 
 names = st.from_regex(r"[a-zA-Z0-9_-]{1,64}", fullmatch=True)
 json_scalars = st.none() | st.booleans() | st.integers(-10**12, 10**12) | st.floats(
@@ -82,16 +82,71 @@ messages_strategy = st.lists(
 
 
 @settings(max_examples=150, deadline=None)
-@given(messages_strategy, st.booleans(), st.text(max_size=40), st.booleans())
-def test_jinja_template_matches_renderer(messages, with_tools, system, gen_prompt):
+@given(messages_strategy, st.booleans(), st.text(max_size=40), st.booleans(), st.sampled_from(TOOL_FORMATS))
+def test_jinja_template_matches_renderer(messages, with_tools, system, gen_prompt, tool_format):
     tools = [{"type": "function", "function": {"name": "t", "description": "d", "parameters": {"type": "object"}}}]
     tools = tools if with_tools else None
-    ours = render(messages, tools, system_prompt=system, add_generation_prompt=gen_prompt)
-    (text,), (spans,) = render_jinja_template(conversations=[messages], tools=tools, chat_template=WORKBENCH_CHAT_TEMPLATE,
+    ours = render(messages, tools, system_prompt=system, add_generation_prompt=gen_prompt, tool_format=tool_format)
+    (text,), (spans,) = render_jinja_template(conversations=[messages], tools=tools,
+                                              chat_template=chat_template(tool_format),
                                               return_assistant_tokens_mask=True, system_prompt=system,
                                               add_generation_prompt=gen_prompt)
     assert text == ours.text
     assert [tuple(s) for s in spans] == ours.spans
+
+
+# JSON Schemas of parameters, with every keyword the compact form writes and some it does not.
+keyword_values = st.fixed_dictionaries({}, optional={
+    "description": st.text(max_size=20), "format": st.sampled_from(["date", "email", "uuid"]),
+    "pattern": st.sampled_from([r"^[A-Z]{3}$", r"^bk_\d+$"]), "minimum": st.integers(-5, 5),
+    "maximum": st.floats(0, 100, allow_nan=False), "exclusiveMinimum": st.integers(0, 3),
+    "minLength": st.integers(0, 3), "maxItems": st.integers(1, 4), "default": json_values,
+    "examples": st.lists(json_scalars, max_size=2), "title": st.text(max_size=5)})
+leaf_schemas = st.one_of(
+    st.builds(lambda t, k: {"type": t, **k}, st.sampled_from(["string", "integer", "number", "boolean"]),
+              keyword_values),
+    st.builds(lambda e, k: {"enum": e, **k}, st.lists(json_scalars, min_size=1, max_size=3), keyword_values),
+    st.builds(lambda c: {"const": c}, json_scalars),
+    st.builds(lambda t: {"type": t}, st.lists(st.sampled_from(["string", "null", "integer"]), min_size=1,
+                                              max_size=2)),
+    st.just({}), st.just(True))
+schemas = st.recursive(leaf_schemas, lambda inner: st.one_of(
+    st.builds(lambda i, k: {"type": "array", "items": i, **k}, inner, keyword_values),
+    st.builds(lambda p, r: {"type": "object", "properties": p, "required": r},
+              st.dictionaries(names, inner, max_size=3), st.lists(names, max_size=2)),
+    st.builds(lambda a: {"anyOf": a}, st.lists(inner, min_size=1, max_size=2))), max_leaves=6)
+tool_lists = st.lists(st.builds(
+    lambda n, d, props, req: {"type": "function", "function": {
+        "name": n, **({"description": d} if d is not None else {}),
+        "parameters": {"type": "object", "properties": props, "required": req}}},
+    names, st.none() | st.text(max_size=30), st.dictionaries(names, schemas, max_size=4),
+    st.lists(names, max_size=2)), min_size=1, max_size=3)
+
+
+@settings(max_examples=150, deadline=None)
+@given(tool_lists)
+def test_jinja_template_writes_any_tool_schema_like_the_renderer(tools):
+    messages = [{"role": "user", "content": "hi"}]
+    ours = render(messages, tools, system_prompt="S", add_generation_prompt=True)
+    (text,), _ = render_jinja_template(conversations=[messages], tools=tools, chat_template=chat_template(),
+                                       return_assistant_tokens_mask=True, system_prompt="S",
+                                       add_generation_prompt=True)
+    assert text == ours.text
+
+
+def test_compact_tools_say_what_the_schema_says():
+    fn = {"name": "book_room", "description": "Book a meeting room.", "parameters": {
+        "type": "object", "required": ["room", "start"], "properties": {
+            "room": {"type": "string", "enum": ["Everest", "K2"], "description": "Which room."},
+            "start": {"type": "string", "pattern": "^\\d{2}:\\d{2}$", "description": "HH:MM"},
+            "people": {"type": "integer", "minimum": 1, "maximum": 12},
+            "attendees": {"type": "array", "items": {"type": "string", "format": "email"}}}}}
+    assert compact_tool(fn) == (
+        "book_room: Book a meeting room.\n"
+        '- room ("Everest" | "K2", required): Which room.\n'
+        '- start (string, pattern "^\\\\d{2}:\\\\d{2}$", required): HH:MM\n'
+        "- people (integer, minimum 1, maximum 12)\n"
+        '- attendees (array of string, format "email")')
 
 
 def test_trained_spans_are_exactly_the_assistant_turns():

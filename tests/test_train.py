@@ -8,6 +8,7 @@ import time
 import pytest
 
 from tests.app_helpers import make_project
+from workbench.chat_format import render
 from workbench.examples import ExampleFile
 from workbench.train.config import ConfigError, make_config
 from workbench.train.launcher import LaunchError, launch, prepare_run, resume, stop
@@ -189,6 +190,16 @@ def test_detached_run_kill_resume_finish(tmp_path, model_cache, capsys):
         after = tuned(ids).logits
     assert not torch.allclose(before, after)
     assert "generation" in (run.adapter_dir / "chat_template.jinja").read_text()
+    # Every checkpoint says how to prompt it, as the result does (an evaluation of a checkpoint reads it).
+    for path in (run.last_checkpoint(), run.adapter_dir):
+        assert json.loads((path / "workbench.json").read_text())["tool_format"] == "compact"
+    from transformers import AutoTokenizer
+
+    saved_tok = AutoTokenizer.from_pretrained(str(run.adapter_dir))
+    prompt = saved_tok.apply_chat_template([{"role": "user", "content": "hi"}], tools=project.load_tools(),
+                                           tokenize=False, system_prompt=project.system_prompt())
+    messages = [{"role": "user", "content": "hi"}]
+    assert prompt == render(messages, project.load_tools(), system_prompt=project.system_prompt()).text
     assert [r.id for r in list_runs(project.runs_dir)] == [run.id]
     # The prompt travels with the adapter as trained, and as a template for another day.
     from workbench.inference import adapter_system_prompt
@@ -323,3 +334,32 @@ def test_resume_refuses_without_a_checkpoint(tmp_path):
     run.write_status("stopped")
     with pytest.raises(LaunchError, match="no checkpoint"):
         resume(run)
+
+
+def test_a_model_is_prompted_with_the_tool_format_it_was_trained_on(tmp_path):
+    """New runs write tools compactly; runs saved before the field existed trained on JSON tools and
+    are still evaluated, served and resumed that way."""
+    from workbench.evaluate.model_eval import prompts_and_gold
+    from workbench.examples import Example
+    from workbench.inference import trained_tool_format
+    from workbench.train.config import run_config
+
+    assert make_config("cpu-quick").tool_format == "compact"
+    assert run_config(make_config("cpu-quick").model_dump()).tool_format == "compact"
+    old = make_config("cpu-quick").model_dump()
+    del old["tool_format"]
+    assert run_config(old).tool_format == "json"
+
+    assert trained_tool_format(None) == "compact"   # a base model
+    (tmp_path / "workbench.json").write_text(json.dumps({"base_model": "bundled:smollm2-135m"}))
+    assert trained_tool_format(tmp_path) == "json"
+    tools = [{"type": "function", "function": {"name": "ping", "parameters": {
+        "type": "object", "properties": {"host": {"type": "string"}}, "required": ["host"]}}}]
+    case = Example({"messages": [{"role": "user", "content": "ping a"},
+                                 {"role": "assistant", "content": "ok"}], "meta": {"id": "x"}})
+    (prompt,), _ = prompts_and_gold([case], tools, "S", trained_tool_format(tmp_path))
+    assert '<tools>\n{"name": "ping"' in prompt
+    assert prompt == render(case.messages[:1], tools, system_prompt="S", add_generation_prompt=True,
+                            tool_format="json").text
+    (prompt,), _ = prompts_and_gold([case], tools, "S")
+    assert "ping\n- host (string, required)" in prompt and "<tools>" not in prompt

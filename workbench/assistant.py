@@ -39,7 +39,7 @@ class Answer:
 class Assistant:
     def __init__(self, model_ref: str, project=None, constrained: bool = True, device: str | None = None,
                  dtype=None, weights: str = "fp32", today: str | None = None):
-        from workbench.inference import Engine, adapter_system_prompt, resolve_model_ref
+        from workbench.inference import Engine, adapter_system_prompt, resolve_model_ref, trained_tool_format
 
         default_base = project.settings.base_model if project is not None else "bundled:smollm2-135m"
         runs_dir = project.runs_dir if project is not None else None
@@ -53,12 +53,14 @@ class Assistant:
         self.system_prompt = adapter_system_prompt(adapter, default_prompt, today)
         # The day the prompt was moved to, or None where it stays as trained (or was already that day).
         self.today = today if today and self.system_prompt != adapter_system_prompt(adapter, default_prompt) else None
+        self.tool_format = trained_tool_format(adapter)
         self.constrained = constrained
         self.max_string = project.settings.max_string_length if project is not None else MAX_STRING
         self.decoder = Decoder(self.engine.model, self.engine.tokenizer, self.engine.stop_ids, lean=weights)
 
     def prompt(self, messages: list[dict], tools: list[dict] | None) -> str:
-        return render(messages, tools or None, system_prompt=self.system_prompt, add_generation_prompt=True).text
+        return render(messages, tools or None, system_prompt=self.system_prompt, add_generation_prompt=True,
+                      tool_format=self.tool_format).text
 
     def grammar(self, tools: list[dict] | None, tool_choice: Any = "auto", parallel: bool = True,
                 constrained: bool | None = None) -> str | None:

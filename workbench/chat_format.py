@@ -11,9 +11,9 @@ own chat template has no tool support (SmolLM2):
 
     # Tools
     ...
-    <tools>
-    {"name": "create_task", "description": ..., "parameters": {...}}
-    </tools>
+    create_task: Create a new task in the user's task list.
+    - title (string, required): Short title of the task.
+    - due_date (string, format "date"): Due date as YYYY-MM-DD.
     ...<|im_end|>
     <|im_start|>user
     Add a task to call mum<|im_end|>
@@ -28,9 +28,13 @@ own chat template has no tool support (SmolLM2):
 
 `render` returns the text and the character spans of the assistant turns (the part
 the model is trained on, `<|im_end|>` included so it learns to stop). The same
-format as a Jinja chat template (`WORKBENCH_CHAT_TEMPLATE`, with `{% generation %}`
-markers) is saved with every adapter, so tools outside the workbench (transformers,
-vLLM) render identically; a test holds the two to the same output.
+format as a Jinja chat template (`chat_template()`, with `{% generation %}` markers) is
+saved with every trained model, so tools outside the workbench (transformers, vLLM)
+render identically; tests hold the two to the same output.
+
+Tools are written compactly (`compact_tool`: a line per function and per parameter,
+about half the tokens of their JSON Schemas) or, for models trained before that, as
+JSON inside <tools></tools> (`tool_format="json"`), as Hermes and Qwen2.5 write them.
 """
 
 from __future__ import annotations
@@ -53,6 +57,14 @@ TOOLS_POSTAMBLE = (
     "within <tool_call></tool_call> XML tags:\n<tool_call>\n"
     '{"name": <function-name>, "arguments": <args-json-object>}\n</tool_call>'
 )
+# The compact form (the default since issue 15): one line per function and per parameter instead
+# of its JSON Schema, about half the tokens (683 -> 364 for the Task API's five tools).
+COMPACT_PREAMBLE = "# Tools\n\nYou may call one or more functions to assist with the user query. The functions:\n\n"
+COMPACT_POSTAMBLE = TOOLS_POSTAMBLE.replace("\n</tools>", "", 1)
+TOOL_FORMATS = ("compact", "json")
+DEFAULT_TOOL_FORMAT = "compact"
+# What a model trained before the format was recorded saw.
+LEGACY_TOOL_FORMAT = "json"
 
 
 def _dumps(value: Any) -> str:
@@ -71,12 +83,59 @@ class Rendered:
         return "".join(self.text[a:b] for a, b in self.spans)
 
 
-def system_block(system: str, tools: list[dict] | None) -> str:
+def system_block(system: str, tools: list[dict] | None, tool_format: str = DEFAULT_TOOL_FORMAT) -> str:
     parts = [system] if system else []
     if tools:
-        body = "\n".join(_dumps(t["function"] if "function" in t else t) for t in tools)
-        parts.append(TOOLS_PREAMBLE + body + TOOLS_POSTAMBLE)
+        functions = [t["function"] if "function" in t else t for t in tools]
+        if tool_format == "json":
+            parts.append(TOOLS_PREAMBLE + "\n".join(_dumps(f) for f in functions) + TOOLS_POSTAMBLE)
+        else:
+            parts.append(COMPACT_PREAMBLE + "\n".join(compact_tool(f) for f in functions) + COMPACT_POSTAMBLE)
     return "\n\n".join(parts)
+
+
+# Schema keywords the compact form writes after a parameter's type, in this order.
+COMPACT_KEYWORDS = ("format", "pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+                    "minLength", "maxLength", "minItems", "maxItems", "default", "examples")
+
+
+def compact_type(schema: Any) -> str:
+    """A parameter's type in a few words: `"low" | "high"`, `array of string`, `integer, minimum 1`."""
+    if not isinstance(schema, dict):
+        return "any"
+    if "enum" in schema:
+        text = " | ".join(_dumps(v) for v in schema["enum"])
+    elif "const" in schema:
+        text = "exactly " + _dumps(schema["const"])
+    elif "anyOf" in schema or "oneOf" in schema:
+        text = " or ".join(compact_type(s) for s in schema.get("anyOf", schema.get("oneOf")))
+    else:
+        kind = schema.get("type", "any")
+        text = " or ".join(kind) if isinstance(kind, list) else str(kind)
+        if kind == "array" and isinstance(schema.get("items"), dict):
+            text += " of " + compact_type(schema["items"])
+        elif kind == "object" and isinstance(schema.get("properties"), dict):
+            required = schema.get("required", [])
+            text += " {" + ", ".join(f"{k}: {compact_type(v)}" + (" (required)" if k in required else "")
+                                     for k, v in schema["properties"].items()) + "}"
+    return text + "".join(f", {k} {_dumps(schema[k])}" for k in COMPACT_KEYWORDS if k in schema)
+
+
+def compact_tool(function: dict) -> str:
+    """One function as its name and description, then a line per parameter:
+    `- due_date (string, format "date", required): Due date as YYYY-MM-DD.`"""
+    head = function.get("name", "")
+    if function.get("description"):
+        head += ": " + function["description"]
+    params = function.get("parameters") or {}
+    required = params.get("required", [])
+    lines = [head]
+    for name, schema in (params.get("properties") or {}).items():
+        line = f"- {name} ({compact_type(schema)}{', required' if name in required else ''})"
+        if isinstance(schema, dict) and schema.get("description"):
+            line += ": " + schema["description"]
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def format_call(name: str, arguments: Any) -> str:
@@ -100,7 +159,7 @@ def format_assistant(content: str | None, tool_calls: list[dict] | None) -> str:
 
 
 def render(messages: list[dict], tools: list[dict] | None = None, *, system_prompt: str = "",
-           add_generation_prompt: bool = False) -> Rendered:
+           add_generation_prompt: bool = False, tool_format: str = DEFAULT_TOOL_FORMAT) -> Rendered:
     """Render a conversation in the workbench format.
 
     Args:
@@ -108,6 +167,8 @@ def render(messages: list[dict], tools: list[dict] | None = None, *, system_prom
         tools: OpenAI tool definitions offered to the model, or None.
         system_prompt: used when the conversation has no system message of its own.
         add_generation_prompt: end with an open assistant turn, for generation.
+        tool_format: how the tools are written: "compact" (a line per parameter) or "json" (their
+            schemas, as models trained before the compact form saw them).
     """
     out: list[str] = []
     spans: list[tuple[int, int]] = []
@@ -122,7 +183,7 @@ def render(messages: list[dict], tools: list[dict] | None = None, *, system_prom
     system = system_prompt
     if msgs and msgs[0].get("role") == "system":
         system = msgs.pop(0).get("content") or ""
-    block = system_block(system, tools)
+    block = system_block(system, tools, tool_format)
     if block:
         emit(f"{IM_START}system\n{block}{IM_END}\n")
     i = 0
@@ -152,7 +213,61 @@ def render(messages: list[dict], tools: list[dict] | None = None, *, system_prom
 
 
 # The same format as a Jinja chat template, for transformers' apply_chat_template and vLLM.
-WORKBENCH_CHAT_TEMPLATE = (
+# Dict keys are read by subscript: `schema.items` would be the dict's method, not the keyword.
+_COMPACT_MACRO = (
+    "{%- macro ctype(s) -%}"
+    "{%- if s is not mapping -%}{{- 'any' -}}"
+    "{%- else -%}"
+    "{%- if 'enum' in s -%}"
+    "{%- for v in s['enum'] -%}{%- if not loop.first -%}{{- ' | ' -}}{%- endif -%}{{- v | tojson -}}{%- endfor -%}"
+    "{%- elif 'const' in s -%}{{- 'exactly ' -}}{{- s['const'] | tojson -}}"
+    "{%- elif 'anyOf' in s or 'oneOf' in s -%}"
+    "{%- for a in (s['anyOf'] if 'anyOf' in s else s['oneOf']) -%}"
+    "{%- if not loop.first -%}{{- ' or ' -}}{%- endif -%}{{- ctype(a) -}}{%- endfor -%}"
+    "{%- else -%}"
+    "{%- set kind = s['type'] if 'type' in s else 'any' -%}"
+    "{%- if kind is string -%}{{- kind -}}{%- elif kind is sequence -%}{{- kind | join(' or ') -}}"
+    "{%- else -%}{{- kind | string -}}{%- endif -%}"
+    "{%- if kind == 'array' and 'items' in s and s['items'] is mapping -%}{{- ' of ' + ctype(s['items']) -}}"
+    "{%- elif kind == 'object' and 'properties' in s and s['properties'] is mapping -%}"
+    "{%- set required = s['required'] if 'required' in s else [] -%}"
+    "{{- ' {' -}}{%- for k, v in s['properties'].items() -%}{%- if not loop.first -%}{{- ', ' -}}{%- endif -%}"
+    "{{- k + ': ' + ctype(v) -}}{%- if k in required -%}{{- ' (required)' -}}{%- endif -%}{%- endfor -%}{{- '}' -}}"
+    "{%- endif -%}"
+    "{%- endif -%}"
+    "{%- for k in " + json.dumps(list(COMPACT_KEYWORDS)) + " -%}"
+    "{%- if k in s -%}{{- ', ' + k + ' ' -}}{{- s[k] | tojson -}}{%- endif -%}{%- endfor -%}"
+    "{%- endif -%}"
+    "{%- endmacro -%}"
+)
+_TOOLS_SECTION = {
+    "json": (
+        "{{- " + json.dumps(TOOLS_PREAMBLE) + " -}}"
+        "{%- for tool in tools -%}{%- if not loop.first -%}{{- '\\n' -}}{%- endif -%}"
+        "{%- if tool.function is defined -%}{{- tool.function | tojson -}}{%- else -%}{{- tool | tojson -}}{%- endif -%}"
+        "{%- endfor -%}"
+        "{{- " + json.dumps(TOOLS_POSTAMBLE) + " -}}"
+    ),
+    "compact": (
+        "{{- " + json.dumps(COMPACT_PREAMBLE) + " -}}"
+        "{%- for tool in tools -%}{%- if not loop.first -%}{{- '\\n' -}}{%- endif -%}"
+        "{%- set f = tool.function if tool.function is defined else tool -%}"
+        "{{- f['name'] if 'name' in f else '' -}}"
+        "{%- if 'description' in f and f['description'] -%}{{- ': ' + f['description'] -}}{%- endif -%}"
+        "{%- set params = f['parameters'] if 'parameters' in f and f['parameters'] else {} -%}"
+        "{%- set required = params['required'] if 'required' in params else [] -%}"
+        "{%- set props = params['properties'] if 'properties' in params and params['properties'] else {} -%}"
+        "{%- for name, schema in props.items() -%}"
+        "{{- '\\n- ' + name + ' (' + ctype(schema) -}}{%- if name in required -%}{{- ', required' -}}{%- endif -%}"
+        "{{- ')' -}}"
+        "{%- if schema is mapping and 'description' in schema and schema['description'] -%}"
+        "{{- ': ' + schema['description'] -}}{%- endif -%}"
+        "{%- endfor -%}"
+        "{%- endfor -%}"
+        "{{- " + json.dumps(COMPACT_POSTAMBLE) + " -}}"
+    ),
+}
+_TEMPLATE_HEAD = (
     "{%- set system = system_prompt if system_prompt is defined else '' -%}"
     "{%- set loop_messages = messages -%}"
     "{%- if messages and messages[0]['role'] == 'system' -%}"
@@ -162,11 +277,10 @@ WORKBENCH_CHAT_TEMPLATE = (
     "{{- '<|im_start|>system\\n' -}}{{- system -}}"
     "{%- if tools -%}"
     "{%- if system -%}{{- '\\n\\n' -}}{%- endif -%}"
-    "{{- " + json.dumps(TOOLS_PREAMBLE) + " -}}"
-    "{%- for tool in tools -%}{%- if not loop.first -%}{{- '\\n' -}}{%- endif -%}"
-    "{%- if tool.function is defined -%}{{- tool.function | tojson -}}{%- else -%}{{- tool | tojson -}}{%- endif -%}"
-    "{%- endfor -%}"
-    "{{- " + json.dumps(TOOLS_POSTAMBLE) + " -}}"
+)
+
+
+_TEMPLATE_TAIL = (
     "{%- endif -%}"
     "{{- '<|im_end|>\\n' -}}"
     "{%- endif -%}"
@@ -195,6 +309,12 @@ WORKBENCH_CHAT_TEMPLATE = (
     "{%- endfor -%}"
     "{%- if add_generation_prompt -%}{{- '<|im_start|>assistant\\n' -}}{%- endif -%}"
 )
+
+
+def chat_template(tool_format: str = DEFAULT_TOOL_FORMAT) -> str:
+    """The workbench format as a Jinja chat template, tools written in `tool_format` ("compact" or "json")."""
+    macro = _COMPACT_MACRO if tool_format == "compact" else ""
+    return macro + _TEMPLATE_HEAD + _TOOLS_SECTION[tool_format] + _TEMPLATE_TAIL
 
 
 # ---------------------------------------------------------------- parsing

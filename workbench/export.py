@@ -13,8 +13,9 @@ import json
 import shlex
 from pathlib import Path
 
-from workbench.chat_format import WORKBENCH_CHAT_TEMPLATE
+from workbench.chat_format import chat_template
 from workbench.fileio import atomic_write_text
+from workbench.inference import trained_tool_format
 
 
 class ExportError(Exception):
@@ -37,7 +38,7 @@ def merge_adapter(base: str, adapter: Path, out_dir: Path) -> Path:
     model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
     out_dir.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(str(out_dir), safe_serialization=True)
-    tokenizer.chat_template = WORKBENCH_CHAT_TEMPLATE
+    tokenizer.chat_template = chat_template(trained_tool_format(adapter))
     tokenizer.save_pretrained(str(out_dir))
     meta = adapter / "workbench.json"
     if meta.exists():
@@ -63,7 +64,7 @@ def vllm_command(model_path: str, adapter: Path | None, name: str, port: int = 8
     `model_path`) with vLLM's OpenAI server and its Hermes tool parser."""
     template = (adapter or Path(model_path)) / "chat_template.jinja"
     if not template.exists():
-        atomic_write_text(template, WORKBENCH_CHAT_TEMPLATE)
+        atomic_write_text(template, chat_template(trained_tool_format(adapter or Path(model_path))))
     parts = ["vllm", "serve", model_path]
     if adapter is not None:
         parts += ["--enable-lora", "--lora-modules", f"{name}={adapter}", "--max-lora-rank", "64"]

@@ -63,6 +63,18 @@ def adapter_system_prompt(adapter: Path | None, default: str, today: str | None 
     return saved.get("system_prompt", default)
 
 
+def trained_tool_format(trained: Path | None) -> str:
+    """How the tools were written in the prompts a model was trained on (saved in workbench.json).
+
+    Models trained before the format was recorded saw JSON; a base model gets the default."""
+    from workbench.chat_format import DEFAULT_TOOL_FORMAT, LEGACY_TOOL_FORMAT
+
+    meta = Path(trained) / "workbench.json" if trained is not None else None
+    if meta is None or not meta.exists():
+        return DEFAULT_TOOL_FORMAT
+    return json.loads(meta.read_text()).get("tool_format", LEGACY_TOOL_FORMAT)
+
+
 class Engine:
     """A loaded model (with its adapter, if any) that generates from rendered prompts.
 

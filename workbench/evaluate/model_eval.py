@@ -13,7 +13,7 @@ import secrets
 import statistics
 from pathlib import Path
 
-from workbench.chat_format import render
+from workbench.chat_format import DEFAULT_TOOL_FORMAT, render
 from workbench.evaluate.report import score_pairs
 from workbench.evaluate.scorer import bootstrap_diff
 from workbench.examples import Example, ExampleFile, serialize_entries
@@ -37,13 +37,14 @@ def expand_turns(ex: Example) -> list[Example]:
     return out
 
 
-def prompts_and_gold(cases: list[Example], tools: list[dict], system_prompt: str) -> tuple[list[str], list]:
+def prompts_and_gold(cases: list[Example], tools: list[dict], system_prompt: str,
+                     tool_format: str = DEFAULT_TOOL_FORMAT) -> tuple[list[str], list]:
     """The generation prompt of each case, and its (gold assistant turn, tools) for scoring."""
     prompts, gold = [], []
     for c in cases:
         case_tools = c.tools if c.tools is not None else tools
         prompts.append(render(c.messages[:-1], case_tools, system_prompt=system_prompt,
-                              add_generation_prompt=True).text)
+                              add_generation_prompt=True, tool_format=tool_format).text)
         gold.append((c.messages[-1], case_tools))
     return prompts, gold
 
@@ -101,7 +102,7 @@ def evaluate(project: Project, model_ref: str, data: str = "val", limit: int = 0
     from workbench import batch_decode
     from workbench.decode import Decoder, on_torch_thread
     from workbench.grammar import tool_grammar
-    from workbench.inference import Engine, adapter_system_prompt, resolve_model_ref
+    from workbench.inference import Engine, adapter_system_prompt, resolve_model_ref, trained_tool_format
     from workbench.models import ModelError
 
     cancel = cancel if cancel is not None else threading.Event()
@@ -118,7 +119,7 @@ def evaluate(project: Project, model_ref: str, data: str = "val", limit: int = 0
         engine = on_torch_thread(Engine, base, adapter)
     except (ModelError, OSError, ValueError) as exc:
         raise EvalError(f"cannot load {model_ref!r}: {exc}") from None
-    prompts, gold = prompts_and_gold(cases, tools, system_prompt)
+    prompts, gold = prompts_and_gold(cases, tools, system_prompt, trained_tool_format(adapter))
     decoder = Decoder(engine.model, engine.tokenizer, engine.stop_ids, lean=weights)
     max_string = project.settings.max_string_length
     budgets = [min(max_new_tokens, turn_budget(turn, engine.tokenizer)) for turn, _ in gold]

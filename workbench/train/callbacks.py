@@ -95,14 +95,18 @@ class StopCallback(TrainerCallback):
 
 
 class StatusCallback(TrainerCallback):
-    def __init__(self, run: Run):
+    def __init__(self, run: Run, describe_checkpoint=lambda path: None):
         self.run = run
+        self.describe_checkpoint = describe_checkpoint  # writes the prompt's description into a checkpoint
 
     def on_train_begin(self, args, state, control, **kwargs):
         self.run.write_status("running", pid=os.getpid(), host=os.uname().nodename, max_steps=state.max_steps,
                               phase=f"training: the first of {state.max_steps} steps")
 
     def on_save(self, args, state, control, **kwargs):
+        path = self.run.dir / f"checkpoint-{state.global_step}"
+        if path.is_dir():
+            self.describe_checkpoint(path)
         self.run.write_status(self.run.read_status().get("state", "running"), last_checkpoint_step=state.global_step)
 
 

@@ -23,6 +23,9 @@ class TrainConfig(BaseModel):
     finetune: Literal["lora", "full"] = "lora"
     """lora: train a LoRA adapter (runs/<id>/adapter/); full: train every weight (runs/<id>/model/, a whole
     model). Full fine-tuning learns new skills faster on small models; LoRA is small and gentle on the base."""
+    tool_format: Literal["compact", "json"] = "compact"
+    """How the prompt writes the tools: compact (a line per parameter, about half the tokens of
+    JSON) or json (their JSON Schemas). Saved with the model, so every later use renders the same."""
     # LoRA
     lora_r: int = Field(16, ge=1, le=1024)
     """LoRA rank."""
@@ -100,6 +103,13 @@ PRESETS: dict[str, dict] = {
                 warmup_ratio=0.1, lr_scheduler="cosine", precision="auto", device="cuda", suffix_chunk=0,
                 decision_weight=4.0),
 }
+
+
+def run_config(saved: dict) -> TrainConfig:
+    """A run's saved config. Runs saved before `tool_format` existed trained on tools written as JSON."""
+    from workbench.chat_format import LEGACY_TOOL_FORMAT
+
+    return TrainConfig.model_validate({"tool_format": LEGACY_TOOL_FORMAT, **saved})
 
 
 def make_config(preset: str = "cpu-quick", overrides: dict | None = None, base_model: str | None = None,

@@ -18,6 +18,7 @@ import random
 from dataclasses import dataclass, field
 
 from workbench.chat_format import (
+    DEFAULT_TOOL_FORMAT,
     IM_END,
     IM_START,
     assistant_token_mask,
@@ -44,20 +45,21 @@ class Features:
         return len(self.prefix_ids) + len(self.input_ids)
 
 
-def prefix_text(messages: list[dict], tools: list[dict] | None, system_prompt: str) -> str:
+def prefix_text(messages: list[dict], tools: list[dict] | None, system_prompt: str,
+                tool_format: str = DEFAULT_TOOL_FORMAT) -> str:
     system = system_prompt
     if messages and messages[0].get("role") == "system":
         system = messages[0].get("content") or ""
-    block = system_block(system, tools)
+    block = system_block(system, tools, tool_format)
     return f"{IM_START}system\n{block}{IM_END}\n" if block else ""
 
 
 def featurize(ex: Example, tokenizer, system_prompt: str, default_tools: list[dict] | None = None,
-              decision_weight: float = 1.0) -> Features:
+              decision_weight: float = 1.0, tool_format: str = DEFAULT_TOOL_FORMAT) -> Features:
     """Tokenise one example into prefix and suffix, with assistant-only labels and loss weights."""
     tools = ex.tools if ex.tools is not None else default_tools
-    rendered = render(ex.messages, tools, system_prompt=system_prompt)
-    head = prefix_text(ex.messages, tools, system_prompt)
+    rendered = render(ex.messages, tools, system_prompt=system_prompt, tool_format=tool_format)
+    head = prefix_text(ex.messages, tools, system_prompt, tool_format)
     assert rendered.text.startswith(head)
     # Tokenising the two parts separately gives the same ids as the whole text: the
     # boundary is a newline followed by the special token <|im_start|>. (Tested.)
@@ -76,11 +78,12 @@ def featurize(ex: Example, tokenizer, system_prompt: str, default_tools: list[di
 
 def featurize_all(examples: list[Example], tokenizer, system_prompt: str, max_length: int,
                   default_tools: list[dict] | None = None,
-                  decision_weight: float = 1.0) -> tuple[list[Features], list[str]]:
+                  decision_weight: float = 1.0,
+                  tool_format: str = DEFAULT_TOOL_FORMAT) -> tuple[list[Features], list[str]]:
     """Features for every example that fits, and a note for each one dropped."""
     out, dropped = [], []
     for ex in examples:
-        f = featurize(ex, tokenizer, system_prompt, default_tools, decision_weight)
+        f = featurize(ex, tokenizer, system_prompt, default_tools, decision_weight, tool_format)
         if f.total_tokens > max_length:
             dropped.append(f"{ex.id}: {f.total_tokens} tokens > max_length {max_length}")
         elif not any(label != IGNORE for label in f.labels):

@@ -48,21 +48,30 @@ def truncate_metrics(run: Run, step: int) -> None:
     atomic_write_text(run.path("metrics.jsonl"), "".join(json.dumps(e) + "\n" for e in kept))
 
 
+def save_prompt(out: Path, tokenizer, meta: dict) -> None:
+    """The chat template (in the run's tool format) and workbench.json, beside weights in `out`:
+    evaluation, chat, serving and export then render the prompt the model was trained on."""
+    from workbench.chat_format import chat_template
+
+    tokenizer.chat_template = chat_template(meta["tool_format"])
+    tokenizer.save_pretrained(str(out))
+    (out / "workbench.json").write_text(json.dumps(meta, indent=2))
+
+
 def train(run: Run, resume: bool) -> str:
     import torch
     from datasets import Dataset
     from peft import LoraConfig
     from trl import SFTConfig
 
-    from workbench.chat_format import WORKBENCH_CHAT_TEMPLATE
     from workbench.examples import ExampleFile
     from workbench.models import load_model
     from workbench.train.callbacks import MetricsCallback, StatusCallback, StopCallback, ToolCallEvalCallback
-    from workbench.train.config import TrainConfig
+    from workbench.train.config import run_config
     from workbench.train.data import featurize_all
     from workbench.train.trainer import WorkbenchTrainer
 
-    config = TrainConfig.model_validate(run.config())
+    config = run_config(run.config())
     dataset = json.loads(run.path("dataset.json").read_text())
     device = pick_device(config)
     precision = pick_precision(config, device)
@@ -83,8 +92,9 @@ def train(run: Run, resume: bool) -> str:
     train_ex = ExampleFile.load(run.path("train.jsonl")).examples
     val_ex = ExampleFile.load(run.path("val.jsonl")).examples
     train_f, dropped = featurize_all(train_ex, tokenizer, system_prompt, config.max_length, tools,
-                                     config.decision_weight)
-    val_f, dropped_val = featurize_all(val_ex, tokenizer, system_prompt, config.max_length, tools)
+                                     config.decision_weight, config.tool_format)
+    val_f, dropped_val = featurize_all(val_ex, tokenizer, system_prompt, config.max_length, tools,
+                                       tool_format=config.tool_format)
     for note in dropped + dropped_val:
         print(f"[workbench] dropped {note}", flush=True)
     if not train_f:
@@ -115,7 +125,12 @@ def train(run: Run, resume: bool) -> str:
     from workbench.evaluate.model_eval import expand_turns, prompts_and_gold
 
     sample = [c for ex in val_ex for c in expand_turns(ex)][:config.eval_sample]
-    prompts, gold = prompts_and_gold(sample, tools or [], system_prompt)
+    prompts, gold = prompts_and_gold(sample, tools or [], system_prompt, config.tool_format)
+    # What a later use needs to prompt the model as it was trained: saved with the result and every checkpoint.
+    meta = {"base_model": config.base_model, "finetune": config.finetune, "system_prompt": system_prompt,
+            "tool_format": config.tool_format, "tools": tools, "run": run.id,
+            # With the template, a served model can be given another day (`serve --today`).
+            "system_prompt_template": dataset.get("system_prompt_template"), "today": dataset.get("today")}
     stop = StopCallback(run)
     signal.signal(signal.SIGTERM, stop.request)
     holder: dict = {}
@@ -125,7 +140,8 @@ def train(run: Run, resume: bool) -> str:
                                          "labels": [f.labels for f in train_f]}),
         eval_dataset=Dataset.from_dict({"input_ids": [f.input_ids for f in val_f],
                                         "labels": [f.labels for f in val_f]}) if val_f else None,
-        callbacks=[MetricsCallback(run, lambda: holder["trainer"]), stop, StatusCallback(run),
+        callbacks=[MetricsCallback(run, lambda: holder["trainer"]), stop,
+                   StatusCallback(run, lambda path: save_prompt(path, tokenizer, meta)),
                    ToolCallEvalCallback(run, lambda: holder["trainer"], prompts, gold, tokenizer,
                                         torch.bfloat16 if precision == "bf16" else None, stop.is_requested)],
         train_features=train_f, eval_features=val_f, pad_id=tokenizer.pad_token_id,
@@ -145,14 +161,7 @@ def train(run: Run, resume: bool) -> str:
     out = run.model_dir if full else run.adapter_dir
     # A whole model is saved in fp32, as trained (see above); tied weights are saved once and stay tied.
     trainer.model.save_pretrained(str(out))
-    # The chat template travels with the weights so every later use renders the same prompt.
-    tokenizer.chat_template = WORKBENCH_CHAT_TEMPLATE
-    tokenizer.save_pretrained(str(out))
-    (out / "workbench.json").write_text(json.dumps({
-        "base_model": config.base_model, "finetune": config.finetune, "system_prompt": system_prompt,
-        "tools": tools, "run": run.id,
-        # With the template, a served model can be given another day (`serve --today`).
-        "system_prompt_template": dataset.get("system_prompt_template"), "today": dataset.get("today")}, indent=2))
+    save_prompt(out, tokenizer, meta)
     print(f"[workbench] finished; {'model' if full else 'adapter'} saved to {out}", flush=True)
     return "finished"
 
