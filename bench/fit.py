@@ -45,9 +45,8 @@ def make_project(home: Path, name: str, toolset: str, n: int, seed: int):
     from workbench.generate import GenerateSpec, generate
     from workbench.project import Settings, init_project
 
-    ts = sample_tools.get_toolset(toolset)
-    project = init_project(home / name, ts.tools, settings=Settings(name=name, today="2026-03-02", toolset=toolset,
-                                                                    val_fraction=0.0))
+    project = init_project(home / name, settings=Settings(name=name, today="2026-03-02", val_fraction=0.0),
+                           template=sample_tools.get_toolset(toolset).folder)
     result = generate(project, GenerateSpec(n=n, seed=seed))
     ef = project.load_examples()
     for ex in result.accepted[:n]:

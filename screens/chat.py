@@ -154,7 +154,8 @@ class ChatScreen(Screen):
 
     def update_status(self, extra: str = "") -> None:
         # Short enough for 80 columns: the keys that change these are in the footer.
-        toolset = self.app.project.settings.toolset or "none: ^t types results"
+        toolset = self._toolset()
+        toolset = toolset.name if toolset is not None else "none: ^t types results"
         self.query_one("#chat-status", Static).update(
             f"choice [b]{self.tool_choice}[/b] · constrained [b]{'on' if self.constrained else 'off'}[/b] · raw "
             f"[b]{'on' if self.raw else 'off'}[/b] · stubs {toolset}" + (f" · {extra}" if extra else ""))
@@ -278,9 +279,11 @@ class ChatScreen(Screen):
     # ------------------------------------------------------------ tool results
 
     def _toolset(self):
-        from workbench.generate import toolset_of
+        """The project's toolset when it has stubs to run calls on, else None (nothing is imported yet)."""
+        from workbench.toolset import project_toolset
 
-        return toolset_of(self.app.project)
+        toolset = project_toolset(self.app.project, self.app.tools)
+        return toolset if toolset.has_stubs else None
 
     def action_run_calls(self) -> None:
         toolset = self._toolset()
@@ -289,9 +292,15 @@ class ChatScreen(Screen):
             self.notify("No tool calls waiting for a result.")
             return
         if toolset is None:
-            self.notify("This project has no stub toolset; type the result with ctrl+t.", severity="warning")
+            self.notify("This project has no stubs (stubs.py); type the result with ctrl+t.", severity="warning")
             return
-        destructive = sorted({name for p in panes for name in p.chat.destructive_pending(toolset)})
+        from workbench.toolset import StubsError
+
+        try:   # the project's stubs are imported here, the first time the user runs a call
+            destructive = sorted({name for p in panes for name in p.chat.destructive_pending(toolset)})
+        except StubsError as exc:
+            self.notify(str(exc), title="The project's stubs failed to load", severity="error", timeout=10)
+            return
         if destructive:
             def confirmed(yes: bool | None) -> None:
                 if yes:

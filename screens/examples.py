@@ -254,13 +254,11 @@ class ExamplesScreen(Screen):
     def action_new(self) -> None:
         if not self._writable():
             return
-        run_stub = None
-        toolset = self.app.project.settings.toolset
-        if toolset:
-            import sample_tools
+        from workbench.toolset import project_toolset
 
-            session = sample_tools.get_toolset(toolset).session()
-            run_stub = session.call
+        toolset = project_toolset(self.app.project, self.app.tools)
+        # The stubs load when the dialog first runs a call (the user asked for it), not now.
+        run_stub = toolset.call_runner() if toolset.has_stubs else None
 
         def done(data: dict | None) -> None:
             if data is not None:

@@ -13,7 +13,7 @@ from workbench.project import Project, Settings, init_project
 def make_project(root: Path, status: str | None = "pending") -> Project:
     """A Task API project with the seed examples, optionally all set to one status."""
     ts = sample_tools.get_toolset("task_api")
-    project = init_project(root, ts.tools, settings=Settings(name="test", today="2026-03-02", toolset="task_api"),
+    project = init_project(root, settings=Settings(name="test", today="2026-03-02"), template=ts.folder,
                            examples=ts.seed_path.read_bytes())
     if status:
         ef = ExampleFile.load(project.examples_path)

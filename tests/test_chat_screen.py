@@ -18,8 +18,8 @@ from workbench.project import Project, Settings, init_project
 @pytest.fixture
 def project(tmp_path, model_cache):
     tools = [t for t in sample_tools.get_toolset("task_api").tools if t["function"]["name"] == "delete_task"]
-    return init_project(tmp_path / "chat", tools, settings=Settings(name="chat", today="2026-03-02",
-                                                                    toolset="task_api"))
+    return init_project(tmp_path / "chat", tools, settings=Settings(name="chat", today="2026-03-02"),
+                        template=sample_tools.get_toolset("task_api").folder)
 
 
 async def wait_answers(pilot, screen: ChatScreen, timeout_s: float = 120) -> None:

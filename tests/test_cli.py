@@ -33,7 +33,9 @@ def test_init_from_sample_toolset_and_from_module(tmp_path, capsys):
     assert main(["init", str(tmp_path / "p"), "--tools", "sample_tools/weather"]) == 0
     project = Project.open(tmp_path / "p")
     assert [t["function"]["name"] for t in project.load_tools()] == ["get_weather", "get_forecast"]
-    assert project.settings.toolset == "weather"
+    assert (project.root / "stubs.py").is_file() and (project.root / "phrases.py").is_file()   # the project's own
+    assert main(["init", str(tmp_path / "named"), "--tools", "task_api"]) == 0   # an installed template, by name
+    assert len(Project.open(tmp_path / "named").load_tools()) == 5
     assert main(["init", str(tmp_path / "q"), "--tools", "sample_tools/search_email/stubs.py"]) == 0
     assert len(Project.open(tmp_path / "q").load_tools()) == 2
     assert main(["init", str(tmp_path / "p")]) == 2  # refuses to overwrite

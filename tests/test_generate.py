@@ -25,8 +25,8 @@ TODAY = "2026-03-02"
 
 
 def _project(tmp_path, toolset="task_api", **settings) -> Project:
-    tools = sample_tools.get_toolset(toolset).tools
-    return init_project(tmp_path / "p", tools, settings=Settings(name="p", today=TODAY, toolset=toolset, **settings))
+    return init_project(tmp_path / "p", settings=Settings(name="p", today=TODAY, **settings),
+                        template=sample_tools.get_toolset(toolset).folder)
 
 
 def _calls(ex):
@@ -250,7 +250,7 @@ def test_a_renamed_tool_falls_back_to_wording_from_the_schema(tmp_path):
     ts = sample_tools.get_toolset("task_api")
     tools = json.loads(json.dumps(ts.tools))
     tools[0]["function"]["name"] = "create_tasks"
-    project = init_project(tmp_path / "p", tools, settings=Settings(name="t", today="2026-03-02", toolset="task_api"))
+    project = init_project(tmp_path / "p", tools, settings=Settings(name="t", today="2026-03-02"), template=ts.folder)
     result = generate(project, GenerateSpec(n=60, seed=1))  # it raised KeyError: 'create_tasks'
     assert result.accepted
-    assert any("create_tasks: not in the task_api toolset's phrasebook" in n for n in result.notes)
+    assert any("create_tasks: not in the project's phrasebook (phrases.py)" in n for n in result.notes)

@@ -23,8 +23,8 @@ MODEL = "wb-base"
 @pytest.fixture(scope="module")
 def assistant(model_cache, tmp_path_factory):
     ts = sample_tools.get_toolset("task_api")
-    project = init_project(tmp_path_factory.mktemp("serve") / "p", ts.tools,
-                           settings=Settings(name="s", today="2026-03-02", toolset="task_api"))
+    project = init_project(tmp_path_factory.mktemp("serve") / "p", settings=Settings(name="s", today="2026-03-02"),
+                           template=ts.folder)
     return Assistant("base", project)
 
 
@@ -178,7 +178,7 @@ def test_workbench_serve_command_binds_loopback(tmp_path, model_cache):
     import time
 
     ts = sample_tools.get_toolset("task_api")
-    project = init_project(tmp_path / "p", ts.tools, settings=Settings(name="cli", toolset="task_api"))
+    project = init_project(tmp_path / "p", settings=Settings(name="cli"), template=ts.folder)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

@@ -100,7 +100,7 @@ def _private():
 
 def test_stub_module_rebuilds_its_tool_names():
     ts = sample_tools.get_toolset("task_api")
-    rebuilt = tools_from_module(ts.stubs)
+    rebuilt = tools_from_module(ts.stubs().module)
     assert [t["function"]["name"] for t in rebuilt] == [t["function"]["name"] for t in ts.tools]
     original = {t["function"]["name"]: t["function"]["parameters"] for t in ts.tools}
     for t in rebuilt:

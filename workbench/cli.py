@@ -1,7 +1,7 @@
 """`workbench` commands. With no command it opens the app on a project.
 
     workbench [DIR]                      open the app (the demo project when DIR is omitted)
-    workbench init DIR [--tools SRC]     create a project; SRC is a JSON file, a .py module or sample_tools/NAME
+    workbench init DIR [--tools SRC]     create a project; SRC is a JSON file, a .py module or a template
     workbench validate PATH [--json]     check a project, an examples .jsonl or a tools .json
     workbench prepare-model [SPEC]       convert and cache a bundled model ahead of time
     workbench train [DIR] [--base MODEL] [--preset NAME] [--config FILE] [--set KEY=VALUE] [--detach]
@@ -67,7 +67,9 @@ def _parser() -> argparse.ArgumentParser:
 
     init = sub.add_parser("init", help="create a project directory")
     init.add_argument("dir", type=Path)
-    init.add_argument("--tools", help="tools JSON file, Python module, or sample_tools/NAME")
+    init.add_argument("--tools", help="tools JSON file; Python module of typed functions (they become the "
+                                      "tools and run their calls); or a template: its folder or installed name "
+                                      "(task_api, weather, search_email)")
     init.add_argument("--name", help="project name (default: the directory name)")
     init.set_defaults(func=cmd_init)
 
@@ -181,28 +183,32 @@ def _open_app(argv: list[str]) -> int:
 
 def cmd_init(args) -> int:
     from workbench.project import ProjectError, Settings, init_project
+    from workbench.templates import TemplateError, is_template, template_dir
     from workbench.tools import ToolsFileError, import_tools
 
-    tools: list[dict] = []
-    toolset = ""
+    tools, template, stubs = None, None, ""
     if args.tools:
         src = args.tools.rstrip("/")
         try:
-            if src.startswith(("sample_tools/", "sample_tools.")) and not Path(src).is_file():
-                import sample_tools
-
-                toolset = src.replace("sample_tools.", "sample_tools/").split("/", 1)[1]
-                tools = sample_tools.get_toolset(toolset).tools
+            if is_template(src):
+                template = template_dir(src)
             else:
                 tools = import_tools(src)
-        except (ToolsFileError, KeyError) as exc:
+                if src.endswith(".py"):
+                    # The module whose functions define the tools also runs their calls: the project's stubs.
+                    stubs = str(Path(src).resolve())
+        except (ToolsFileError, TemplateError) as exc:
             return _fail(str(exc).strip("'\""))
     try:
-        project = init_project(args.dir, tools, settings=Settings(name=args.name or args.dir.resolve().name,
-                                                                  toolset=toolset))
+        project = init_project(args.dir, tools, template=template,
+                               settings=Settings(name=args.name or args.dir.resolve().name, stubs=stubs))
     except ProjectError as exc:
         return _fail(str(exc))
-    print(f"created {project.root} with {len(tools)} tools")
+    from workbench.toolset import project_toolset
+
+    toolset = project_toolset(project)
+    print(f"created {project.root} with {len(toolset.tools)} tools"
+          + (f"; stubs: {toolset.stubs_path}" if toolset.has_stubs else ""))
     return 0
 
 

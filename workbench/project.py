@@ -61,8 +61,12 @@ class Settings(BaseModel):
     `{calendar}` by the coming two weeks by name, so the model copies dates instead of counting."""
     today: str = Field(default_factory=lambda: _dt.date.today().isoformat())
     """The date `{today}` stands for (YYYY-MM-DD), fixed so that relative dates in examples stay right."""
+    stubs: str = ""
+    """The project's stubs module, relative to the project (default: stubs.py where it exists):
+    functions named like the tools that run their calls (see workbench.toolset)."""
     toolset: str = ""
-    """Name of a sample_tools toolset whose stubs can execute this project's calls (optional)."""
+    """Unused: projects made before they held their own stubs named a bundled sample here. Copy
+    that sample's stubs.py into the project (`workbench init` does it for new ones)."""
     split_seed: int = 13
     """Seed of the deterministic train/val split."""
     val_fraction: float = Field(0.15, ge=0.0, lt=1.0)
@@ -164,14 +168,22 @@ class Project:
 
 
 def init_project(root: str | Path, tools: list[dict] | None = None, *, settings: Settings | None = None,
-                 examples: bytes | None = None) -> Project:
-    """Create a project directory. Refuses to overwrite an existing project."""
+                 examples: bytes | None = None, template: Path | None = None) -> Project:
+    """Create a project directory. Refuses to overwrite an existing project.
+
+    `template`: a template folder (workbench.templates) whose tools, stubs and phrasebook the
+    project starts from; `tools`, when given too, replace the template's."""
     root = Path(root)
     if (root / SETTINGS_FILE).exists():
         raise ProjectError(f"{root}: already a workbench project")
     root.mkdir(parents=True, exist_ok=True)
     project = Project(root, settings or Settings(name=root.resolve().name))
     project.save_settings()
+    if template is not None:
+        from workbench.templates import TOOLS_JSON, copy_code
+
+        tools = tools if tools is not None else load_tools(template / TOOLS_JSON)
+        copy_code(template, project.root)
     project.save_tools(tools or [])
     atomic_write_bytes(project.examples_path, examples or b"")
     project.runs_dir.mkdir(exist_ok=True)
@@ -195,18 +207,22 @@ DEMO_TODAY = "2026-03-02"  # the seed examples' relative dates ("tomorrow", "Fri
 DEMO_PENDING_GENERATED = 60  # offline-generated examples waiting in the demo, so there is something to curate
 
 
+DEMO_TEMPLATE = "task_api"
+
+
 def ensure_demo_project() -> Project:
-    """The demo project, created on first use: Task API tools, the hand-written seed examples
-    (accepted), and offline-generated examples pending review."""
+    """The demo project, created on first use from the Task API template: its tools and stubs, the
+    hand-written seed examples (accepted), and offline-generated examples pending review."""
     root = workbench_home() / "demo"
     if (root / SETTINGS_FILE).exists():
         return Project.open(root)
-    import sample_tools
     from workbench.generate import GenerateSpec, generate
+    from workbench.templates import template_dir
 
-    ts = sample_tools.get_toolset("task_api")
-    settings = Settings(name="demo", today=DEMO_TODAY, toolset="task_api")
-    project = init_project(root, ts.tools, settings=settings, examples=ts.seed_path.read_bytes())
+    template = template_dir(DEMO_TEMPLATE)
+    settings = Settings(name="demo", today=DEMO_TODAY)
+    project = init_project(root, settings=settings, template=template,
+                           examples=(template / "seed.jsonl").read_bytes())
     result = generate(project, GenerateSpec(n=DEMO_PENDING_GENERATED, seed=2026))
     ef = project.load_examples()
     for ex in result.examples:

@@ -253,7 +253,7 @@ def tools_from_module(module) -> list[dict]:
     Types come from annotations (Literal becomes an enum, `datetime.date` a string
     with format date, `list[str]` an array), descriptions from Google-style docstrings,
     and parameters without a default are required. A first parameter named
-    `state` is the stub's world (see sample_tools), not an argument. Dates arrive
+    `state` is the stub's world (see workbench.toolset), not an argument. Dates arrive
     as ISO strings, as they do in JSON.
     """
     names = getattr(module, "__all__", None)

@@ -14,6 +14,7 @@ SUBJECTS = ["Quick update", "Running late", "Invoice paid", "Agenda", "Meeting t
 
 
 class MailPhrasebook(Phrasebook):
+    known_tools = ("search_db", "send_email")
     categories = ("single", "parallel", "multi_step", "clarify", "no_tool")
 
     def value(self, tool, param, schema, rng):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from sample_tools import ToolError
+from workbench.toolset import ToolError
 
 __all__ = ["search_db", "send_email"]
 DESTRUCTIVE = ("send_email",)  # cannot be unsent

@@ -94,6 +94,7 @@ def _tags_text(rng: random.Random, tags: list[str]) -> tuple[str, str]:
 
 class TaskPhrasebook(Phrasebook):
     categories = ("single", "parallel", "multi_step", "error_recovery", "clarify", "no_tool")
+    known_tools = ("create_task", "list_tasks", "update_task", "complete_task", "delete_task")
 
     # -- values
     def value(self, tool, param, schema, rng):
@@ -531,9 +532,13 @@ def _human(iso_date: str) -> str:
 
 
 def _world() -> dict:
-    from sample_tools.task_api.stubs import _SEED
+    # The stubs beside this file (in a project made from the template: the project's own copy).
+    from pathlib import Path
 
-    return {tid: {"title": title, "tags": tags, "status": status} for tid, title, _, _, _, tags, status in _SEED}
+    from workbench.toolset import load_user_module
+
+    seed = load_user_module(Path(__file__).with_name("stubs.py"), "stubs")._SEED
+    return {tid: {"title": title, "tags": tags, "status": status} for tid, title, _, _, _, tags, status in seed}
 
 
 _WORLD = _world()

@@ -11,7 +11,7 @@ import json
 import sqlite3
 from typing import Literal, Optional
 
-from sample_tools import ToolError
+from workbench.toolset import ToolError
 
 __all__ = ["create_task", "list_tasks", "update_task", "complete_task", "delete_task"]
 DESTRUCTIVE = ("delete_task",)

@@ -7,6 +7,7 @@ from workbench.generate.values import CITIES, COUNTRIES, Slot
 
 
 class WeatherPhrasebook(Phrasebook):
+    known_tools = ("get_weather", "get_forecast")
     categories = ("single", "parallel", "multi_step", "clarify", "no_tool")
 
     def value(self, tool, param, schema, rng):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Literal, Optional
 
-from sample_tools import ToolError
+from workbench.toolset import ToolError
 
 __all__ = ["get_weather", "get_forecast"]
 DESTRUCTIVE: tuple[str, ...] = ()

@@ -50,7 +50,7 @@ class NewExampleDialog(ModalScreen[dict | None]):
         super().__init__()
         self.tools = tools
         self.by_name = tools_by_name(tools)
-        self.run_stub = run_stub  # callable(name, args) -> result text, when the project has a toolset
+        self.run_stub = run_stub  # callable(name, args) -> result text, when the project has stubs
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide tall"):
@@ -119,7 +119,12 @@ class NewExampleDialog(ModalScreen[dict | None]):
         if event.button.id == "run-stub" and self.run_stub is not None:
             name, args, errors = self._arguments()
             if name and not errors:
-                self.query_one("#result", Input).value = self.run_stub(name, args)
+                from workbench.toolset import StubsError
+
+                try:
+                    self.query_one("#result", Input).value = self.run_stub(name, args)
+                except StubsError as exc:
+                    self.notify(str(exc), title="The project's stubs failed to load", severity="error", timeout=10)
 
     def build(self) -> tuple[dict | None, list[str]]:
         user = self.query_one("#user", Input).value.strip()

@@ -18,7 +18,7 @@ from workbench.generate.spec import DEFAULT_MIX, GenerateSpec, apportion, parse_
 from workbench.generate.verify import Verdict, verify
 from workbench.validation import ToolIndexCache
 
-__all__ = ["DEFAULT_MIX", "GenerateSpec", "GenerationResult", "apportion", "generate", "parse_mix", "toolset_of"]
+__all__ = ["DEFAULT_MIX", "GenerateSpec", "GenerationResult", "apportion", "generate", "parse_mix"]
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
@@ -52,18 +52,6 @@ class GenerationResult:
         return text
 
 
-def toolset_of(project):
-    """The sample toolset whose stubs execute this project's calls, or None."""
-    if not project.settings.toolset:
-        return None
-    import sample_tools
-
-    try:
-        return sample_tools.get_toolset(project.settings.toolset)
-    except KeyError:
-        return None
-
-
 def generate(project, spec: GenerateSpec, progress: Progress | None = None, tools: list[dict] | None = None,
              existing: list[Example] | None = None) -> GenerationResult:
     """Generate, verify and label examples; nothing is written (the caller adds them to a store).
@@ -74,7 +62,9 @@ def generate(project, spec: GenerateSpec, progress: Progress | None = None, tool
     tools = tools if tools is not None else project.load_tools()
     if not tools:
         raise ValueError(f"{project.tools_path}: the project has no tools to generate examples for")
-    toolset = toolset_of(project)
+    from workbench.toolset import project_toolset
+
+    toolset = project_toolset(project, tools)
     result = GenerationResult()
     judge = None
     step = (lambda done, total: progress("generate", done, total)) if progress else None
@@ -105,7 +95,7 @@ def generate(project, spec: GenerateSpec, progress: Progress | None = None, tool
         if key in seen and ex.category not in ("no_tool", "clarify"):
             verdict = Verdict(False, "dedupe", ["the same request is already in the project or this batch"])
         else:
-            verdict = verify(ex, tools, toolset, judge, cache)
+            verdict = verify(ex, tools, toolset if toolset.has_stubs else None, judge, cache)
         seen.add(key)
         ex.meta["verification"] = verdict.to_meta()
         ex.meta["status"] = "pending" if verdict.ok else "rejected"

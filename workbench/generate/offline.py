@@ -50,16 +50,17 @@ class OfflineGenerator:
                  tool_names: list[str] | None = None):
         self.all_tools = tools
         self.dates = Dates(dt.date.fromisoformat(today) if isinstance(today, str) else today)
+        # The project's toolset (workbench.toolset): its stubs run the calls, its phrasebook words them.
         self.toolset = toolset
-        pb_cls = getattr(toolset, "phrasebook", None) if toolset else None
+        pb_cls = toolset.phrasebook if toolset is not None else None
         self.notes: list[str] = []
-        drifted = sorted({t["function"]["name"] for t in tools} - {t["function"]["name"] for t in toolset.tools}) \
-            if pb_cls is not None else []
+        known = getattr(pb_cls, "known_tools", None)
+        drifted = sorted({t["function"]["name"] for t in tools} - set(known)) if pb_cls and known else []
         if drifted:
-            # A toolset's phrasebook knows its own tools by name; once the project renames or adds
-            # one, its wording would fail or lie. The schema-derived wording serves every tool.
+            # A phrasebook knows its own tools by name; once the project renames or adds one, its
+            # wording would fail or lie. The schema-derived wording serves every tool.
             pb_cls = None
-            self.notes.append(f"{', '.join(drifted)}: not in the {toolset.name} toolset's phrasebook; "
+            self.notes.append(f"{', '.join(drifted)}: not in the project's phrasebook ({toolset.phrases_path.name}); "
                               "wording derived from the schemas")
         self.pb = phrasebook or (pb_cls or Phrasebook)(tools, self.dates)
         names = [t["function"]["name"] for t in tools]
@@ -98,7 +99,7 @@ class OfflineGenerator:
 
     # -- one example per category
     def _session(self):
-        return self.toolset.session() if self.toolset is not None else None
+        return self.toolset.session() if self.toolset is not None and self.toolset.has_stubs else None
 
     def single(self, rng: random.Random) -> list[dict] | None:
         tool, slots = self.draw_call(rng)
@@ -163,7 +164,7 @@ class OfflineGenerator:
     # -- the whole batch
     def available(self) -> set[str]:
         cats = set(self.pb.categories)
-        if self.toolset is None:
+        if self.toolset is None or not self.toolset.has_stubs:
             cats -= {"multi_step", "error_recovery"}  # they need real tool results
         if not any((self.pb.tools[n].get("parameters", {}).get("required")) for n in self.names):
             cats.discard("clarify")
@@ -174,10 +175,14 @@ class OfflineGenerator:
         counts = apportion(spec.n, spec.mix)
         can = self.available()
         fallback = "single"
+        stubless = self.toolset is None or not self.toolset.has_stubs
         for cat in list(counts):
             if counts[cat] and cat not in can:
-                self.notes.append(f"{cat}: this toolset cannot make these offline; "
-                                  f"{counts[cat]} moved to {fallback}")
+                why = ("they need real tool results: give the project stubs (stubs.py)"
+                       if stubless and cat in ("multi_step", "error_recovery") and cat in self.pb.categories
+                       else "no tool has a required parameter to ask for" if cat == "clarify"
+                       else "the phrasebook cannot write these offline")
+                self.notes.append(f"{cat}: {why}; {counts[cat]} moved to {fallback}")
                 counts[fallback] += counts.pop(cat)
         makers = {"single": self.single, "parallel": self.parallel, "clarify": self.clarify,
                   "no_tool": self.no_tool,

@@ -3,7 +3,7 @@
 The offline generator decides *what* each example contains (which tool, which optional
 parameters, which enum value) so that coverage and balance are its job; a `Phrasebook`
 decides how a user would *say* it. The base class works from the schemas alone, stiffly;
-a toolset can ship a subclass (`sample_tools/<name>/phrases.py`) with real phrasings and
+a project can hold a subclass (`phrases.py`, as the bundled templates do) with real phrasings and
 multi-step scenarios over its stub world.
 """
 
@@ -67,6 +67,9 @@ class Phrasebook:
 
     #: Categories this phrasebook can write; the generator moves other requested counts elsewhere.
     categories: tuple[str, ...] = ("single", "parallel", "clarify", "no_tool", "multi_step")
+    #: The tools a subclass was written for (None: any). A project that renames or adds a tool
+    #: gets the schema-derived wording instead, which serves every tool.
+    known_tools: tuple[str, ...] | None = None
 
     def __init__(self, tools: list[dict], dates: Dates):
         self.tools = {t["function"]["name"]: t["function"] for t in tools}
