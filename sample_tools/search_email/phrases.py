@@ -15,6 +15,7 @@ SUBJECTS = ["Quick update", "Running late", "Invoice paid", "Agenda", "Meeting t
 
 class MailPhrasebook(Phrasebook):
     known_tools = ("search_db", "send_email")
+    keep_failed_calls = 0.0   # its values come from the stub world: a refused call is a wrong draw
     categories = ("single", "parallel", "multi_step", "clarify", "no_tool")
 
     def value(self, tool, param, schema, rng):

@@ -95,6 +95,7 @@ def _tags_text(rng: random.Random, tags: list[str]) -> tuple[str, str]:
 class TaskPhrasebook(Phrasebook):
     categories = ("single", "parallel", "multi_step", "error_recovery", "clarify", "no_tool")
     known_tools = ("create_task", "list_tasks", "update_task", "complete_task", "delete_task")
+    keep_failed_calls = 0.0   # its values come from the stub world: a refused call is a wrong draw
 
     # -- values
     def value(self, tool, param, schema, rng):

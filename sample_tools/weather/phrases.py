@@ -8,6 +8,7 @@ from workbench.generate.values import CITIES, COUNTRIES, Slot
 
 class WeatherPhrasebook(Phrasebook):
     known_tools = ("get_weather", "get_forecast")
+    keep_failed_calls = 0.0   # its values come from the stub world: a refused call is a wrong draw
     categories = ("single", "parallel", "multi_step", "clarify", "no_tool")
 
     def value(self, tool, param, schema, rng):

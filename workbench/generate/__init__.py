@@ -70,7 +70,11 @@ def generate(project, spec: GenerateSpec, progress: Progress | None = None, tool
     step = (lambda done, total: progress("generate", done, total)) if progress else None
     if spec.source == "offline":
 
-        gen = OfflineGenerator(tools, project.settings.today, toolset, tool_names=spec.tools)
+        if existing is None:
+            existing = project.load_examples().examples
+        # The user's own examples (accepted) are where realistic values come from first.
+        accepted = [e for e in existing if e.meta.get("status") == "accepted"]
+        gen = OfflineGenerator(tools, project.settings.today, toolset, tool_names=spec.tools, examples=accepted)
         examples = gen.generate(spec, step)
         result.notes += gen.notes
         for ex in examples:

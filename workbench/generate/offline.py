@@ -47,7 +47,7 @@ class Coverage:
 
 class OfflineGenerator:
     def __init__(self, tools: list[dict], today: str | dt.date, toolset=None, phrasebook: Phrasebook | None = None,
-                 tool_names: list[str] | None = None):
+                 tool_names: list[str] | None = None, examples=()):
         self.all_tools = tools
         self.dates = Dates(dt.date.fromisoformat(today) if isinstance(today, str) else today)
         # The project's toolset (workbench.toolset): its stubs run the calls, its phrasebook words them.
@@ -62,7 +62,7 @@ class OfflineGenerator:
             pb_cls = None
             self.notes.append(f"{', '.join(drifted)}: not in the project's phrasebook ({toolset.phrases_path.name}); "
                               "wording derived from the schemas")
-        self.pb = phrasebook or (pb_cls or Phrasebook)(tools, self.dates)
+        self.pb = phrasebook or (pb_cls or Phrasebook)(tools, self.dates, examples)
         names = [t["function"]["name"] for t in tools]
         if tool_names:
             unknown = sorted(set(tool_names) - set(names))
@@ -108,7 +108,9 @@ class OfflineGenerator:
         conv.user(self.pb.request(tool, slots, rng))
         results = conv.call([(tool, args)])
         if results:
-            if is_error(results[0]):
+            # A call the stubs refuse (an id their world lacks) is still the right call; a share of
+            # them stay, answered with the error, and the rest are drawn again.
+            if is_error(results[0]) and rng.random() >= self.pb.keep_failed_calls:
                 return None
             conv.say(self.pb.answer(tool, args, results[0]))
         self.cov.add(tool, args)
@@ -124,7 +126,7 @@ class OfflineGenerator:
         conv = Conversation(self._session())
         conv.user(self.pb.parallel_request(draws, rng))
         results = conv.call(calls)
-        if any(is_error(r) for r in results):
+        if any(is_error(r) for r in results) and rng.random() >= self.pb.keep_failed_calls:
             return None
         if results:
             conv.say(self.pb.answer_many(calls, results))
@@ -133,7 +135,7 @@ class OfflineGenerator:
         return conv.messages
 
     def scenario(self, rng: random.Random, kind: str) -> list[dict] | None:
-        conv = Conversation(self._session())
+        conv = Conversation(self._session(), self._session)
         ok = getattr(self.pb, kind)(conv, rng, lambda tool=None: self.draw_call(rng, tool))
         called = {c["function"]["name"] for m in conv.messages for c in m.get("tool_calls") or []}
         if not ok or not called <= set(self.names):  # a scenario may reach for a tool that was not picked

@@ -11,18 +11,27 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from typing import Any
 
-from workbench.generate.values import Dates, Slot, generic_value
+from workbench.generate.schema_values import ValueMaker
+from workbench.generate.values import Dates, Slot
 
 
 class Conversation:
     """Builds one example's messages; `call` runs the calls on the toolset's stubs when it has them."""
 
-    def __init__(self, session=None):
+    def __init__(self, session=None, fresh=None):
         self.session = session
+        self.fresh = fresh   # makes another, independent world (for `probe`)
         self.messages: list[dict] = []
         self._calls = 0
+
+    def probe(self, name: str, args: dict) -> Any:
+        """What the call would return in a fresh world, leaving this conversation's world alone."""
+        if self.fresh is None:
+            return None
+        return json.loads(self.fresh().call(name, args))
 
     def user(self, text: str) -> None:
         self.messages.append({"role": "user", "content": text})
@@ -62,22 +71,60 @@ def sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+ARTICLE_VERBS = {"create", "add", "start", "schedule", "book", "open", "make", "send", "write", "file", "submit",
+                 "place", "set", "issue", "register", "request"}
+
+
+def action(tool: str, rng: random.Random) -> str:
+    """What calling a tool does, from its name: start_return -> "start a return", list_orders -> "list
+    my orders", find_order -> "find the order", get_weather -> "get the weather"."""
+    words = tool.replace("-", "_").split("_")
+    if len(words) == 1:
+        return words[0]
+    verb, rest = words[0], " ".join(words[1:])
+    if verb in ARTICLE_VERBS and not rest.endswith("s"):
+        return f"{verb} {'an' if rest[:1] in 'aeiou' else 'a'} {rest}"
+    return f"{verb} {rng.choice(['my', 'the']) if rest.endswith('s') else 'the'} {rest}"
+
+
+HINT_TAIL = re.compile(r",?\s*\(?\b(?:like|e\.g\.|such as|for example|for instance)\b.*$", re.I)
+
+
+def question_for(name: str, schema: dict) -> str:
+    """The assistant asking for a missing value in plain words from its description:
+    "Which store: Downtown, Riverside Mall or Airport Plaza?", "What's the order number?"."""
+    desc = HINT_TAIL.sub("", (schema.get("description") or "").strip()).rstrip(". ")
+    if not desc:
+        return f"What {name.replace('_', ' ')} should I use?"
+    if re.match(r"(?i)(which|what|how|when|where|who|why)\b", desc):
+        return desc[:1].upper() + desc[1:] + "?"
+    lowered = desc if desc[1:2].isupper() else desc[:1].lower() + desc[1:]   # "ISO 4217 code" keeps its capitals
+    if re.match(r"(?i)(the|a|an)\b", desc):
+        return f"What's {lowered}?"
+    return f"What's the {lowered}?"
+
+
 class Phrasebook:
     """Phrasings derived from the tool schemas alone. Subclasses override what they know better."""
 
     #: Categories this phrasebook can write; the generator moves other requested counts elsewhere.
-    categories: tuple[str, ...] = ("single", "parallel", "clarify", "no_tool", "multi_step")
+    categories: tuple[str, ...] = ("single", "parallel", "clarify", "no_tool", "multi_step", "error_recovery")
     #: The tools a subclass was written for (None: any). A project that renames or adds a tool
     #: gets the schema-derived wording instead, which serves every tool.
     known_tools: tuple[str, ...] | None = None
+    #: Share of single calls kept when the stubs answer them with an error (the call is still right;
+    #: values drawn from a schema often name things the stubs' world lacks).
+    keep_failed_calls: float = 0.25
 
-    def __init__(self, tools: list[dict], dates: Dates):
+    def __init__(self, tools: list[dict], dates: Dates, examples=()):
+        """`examples`: the project's accepted examples, whose argument values are the most realistic."""
         self.tools = {t["function"]["name"]: t["function"] for t in tools}
         self.dates = dates
+        self.values = ValueMaker(tools, dates, examples)
 
     # -- what goes into a call
     def value(self, tool: str, param: str, schema: dict, rng: random.Random) -> Slot:
-        return generic_value(param, schema, rng, self.dates)
+        return self.values.value(tool, param, schema, rng)
 
     def min_optional(self, tool: str) -> int:
         """Optional parameters a call needs at the least (an update with nothing to change fails)."""
@@ -85,17 +132,23 @@ class Phrasebook:
 
     # -- how a call is asked for
     def request(self, tool: str, slots: dict[str, Slot], rng: random.Random) -> str:
-        fn = self.tools[tool]
-        what = (fn.get("description") or tool.replace("_", " ")).rstrip(".").replace("the user's", "my")
-        props = fn.get("parameters", {}).get("properties", {})
-        parts = []
-        for name, slot in slots.items():
-            label = name.replace("_", " ")
-            parts.append(rng.choice([f"{label} {slot.text}", f"{label}: {slot.text}", f"with {label} {slot.text}"])
-                         if props.get(name) else slot.text)
-        lead = rng.choice(["Please {w}", "{w}", "Could you {w}", "I need you to {w}", "Can you {w}"])
-        lead = lead.format(w=what[:1].lower() + what[1:])
-        return sentence(lead + (", " + ", ".join(parts) if parts else "") + rng.choice([".", "", "?"]) )
+        """A short request derived from the tool's name and the values (never its description, which
+        reads like documentation, not like a person)."""
+        parts = [self.said(name, slot, rng) for name, slot in slots.items()]
+        lead = rng.choice(["Please {w}", "{w}", "Could you {w}", "I need to {w}", "Can you {w}", "I'd like to {w}"])
+        text = lead.format(w=action(tool, rng))
+        if parts:
+            text += " " + (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 and rng.random() < 0.5
+                           else ", ".join(parts))
+        return sentence(text + rng.choice([".", "", "?" if lead.startswith(("Could", "Can")) else "."]))
+
+    def said(self, name: str, slot: Slot, rng: random.Random) -> str:
+        """A value with the words that say which parameter it fills: "for ORD-104233", "reason: damaged"."""
+        label = name.replace("_", " ")
+        if name.endswith("_id"):
+            return rng.choice([f"for {slot.text}", slot.text, f"{label} {slot.text}"])
+        return rng.choice([f"{label} {slot.text}", f"{label}: {slot.text}", f"with {label} {slot.text}",
+                           f"{label} {slot.text}"])
 
     def parallel_request(self, draws: list[tuple[str, dict[str, Slot]]], rng: random.Random) -> str:
         """One message asking for all of these calls at once."""
@@ -129,10 +182,10 @@ class Phrasebook:
         if not required:
             return None
         missing = rng.choice(required)
-        desc = (fn["parameters"]["properties"].get(missing, {}).get("description") or missing).rstrip(".")
-        what = (fn.get("description") or tool).rstrip(".")
-        ask = rng.choice(["{w}, please.", "I want to {w}.", "Can you {w}?", "{w}"]).format(w=what[:1].lower() + what[1:])
-        return sentence(ask), f"Sure. What should I use for {missing.replace('_', ' ')} ({desc[:1].lower() + desc[1:]})?"
+        schema = fn["parameters"].get("properties", {}).get(missing, {})
+        ask = rng.choice(["{w}, please.", "I want to {w}.", "Can you {w}?", "{w}", "I'd like to {w}."])
+        return sentence(ask.format(w=action(tool, rng))), rng.choice(["Sure. ", "Happy to. ", ""]) + question_for(
+            missing, schema if isinstance(schema, dict) else {})
 
     def no_tool(self, rng: random.Random) -> tuple[str, str]:
         names = ", ".join(self.tools)
@@ -142,6 +195,8 @@ class Phrasebook:
     def multi_step(self, conv: Conversation, rng: random.Random, draw_call) -> bool:
         """Two dependent-looking steps: one call, its result, the next call, then an answer."""
         (t1, s1), (t2, s2) = draw_call(), draw_call()
+        if t1 == t2 and {k: v.value for k, v in s1.items()} == {k: v.value for k, v in s2.items()}:
+            return False
         conv.user(self.sequence_request([self.request(t1, s1, rng), self.request(t2, s2, rng)], rng))
         a1, a2 = {k: v.value for k, v in s1.items()}, {k: v.value for k, v in s2.items()}
         r1 = conv.call([(t1, a1)])
@@ -154,6 +209,41 @@ class Phrasebook:
         return True
 
     def error_recovery(self, conv: Conversation, rng: random.Random, draw_call) -> bool:
+        """A call the stubs refuse, the assistant saying why, the user correcting one value, and the
+        corrected call succeeding. Both calls are real: the failing one differs from a call that
+        works in the one value the user then corrects."""
+        for _ in range(8):
+            tool, good = draw_call()
+            probe = conv.probe(tool, {k: s.value for k, s in good.items()})
+            if probe is None or is_error(probe):
+                continue
+            fixable = [k for k in good if k in (self.tools[tool].get("parameters", {}).get("required") or [])] \
+                or list(good)
+            if not fixable:
+                continue
+            name = rng.choice(fixable)
+            for _ in range(6):
+                _, other = draw_call(tool)
+                if name not in other or other[name].value == good[name].value:
+                    continue
+                bad = {**good, name: other[name]}
+                if not is_error(conv.probe(tool, {k: s.value for k, s in bad.items()})):
+                    continue
+                conv.user(self.request(tool, bad, rng))
+                r1 = conv.call([(tool, {k: s.value for k, s in bad.items()})])
+                if not is_error(r1[0]):
+                    return False
+                label = name.replace("_", " ")
+                conv.say(rng.choice([f"That didn't work: {r1[0]['error']}. Could you check the {label}?",
+                                     f"The call failed ({r1[0]['error']}). Which {label} did you mean?",
+                                     f"I couldn't do that: {r1[0]['error']}. What's the right {label}?"]))
+                conv.user(rng.choice([f"Sorry, it's {good[name].text}", f"Oh, I meant {good[name].text}",
+                                      f"my mistake: {good[name].text}", f"Try {good[name].text}"]))
+                r2 = conv.call([(tool, {k: s.value for k, s in good.items()})])
+                if is_error(r2[0]):
+                    return False
+                conv.say(self.answer(tool, {k: s.value for k, s in good.items()}, r2[0]))
+                return True
         return False
 
 

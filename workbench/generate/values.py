@@ -3,7 +3,7 @@
 A `Slot` pairs the value that goes into the call with the text that appears in the
 request ("2026-03-06" said as "Friday"). Dates are phrased relative to the project's
 `today`, the same day the system prompt names, so the model learns to resolve them.
-Generic pools cover parameters by name and format when no phrasebook knows better.
+Values for any schema come from `schema_values.ValueMaker`; the pools here serve the phrasebooks.
 """
 
 from __future__ import annotations
@@ -98,55 +98,8 @@ TOPICS = ["quarterly budget", "offsite agenda", "contract renewal", "invoice 229
           "design review", "travel receipts", "security audit", "roadmap draft", "customer feedback",
           "hiring plan", "server migration", "press release", "lease agreement", "conference talk",
           "team lunch", "tax forms", "warranty", "insurance claim", "project kickoff"]
-WORDS = ["alpha", "beacon", "cedar", "delta", "ember", "fjord", "granite", "harbor", "iris", "juniper", "kestrel",
-         "lumen", "meadow", "nimbus", "onyx", "prairie", "quartz", "river", "summit", "tundra"]
 
 
 def email(rng: random.Random) -> Slot:
     addr = f"{rng.choice(PEOPLE)}@{rng.choice(DOMAINS)}"
     return Slot(addr, addr)
-
-
-def generic_value(name: str, schema: dict, rng: random.Random, dates: Dates) -> Slot:
-    """A plausible value for any parameter, from its schema and its name."""
-    if "enum" in schema:
-        v = rng.choice(schema["enum"])
-        return Slot(v, str(v))
-    t = schema.get("type")
-    fmt = schema.get("format")
-    lname = name.lower()
-    if t in ("integer", "number"):
-        lo = int(schema.get("minimum", 1))
-        hi = int(schema.get("maximum", max(lo + 20, 10)))
-        v = rng.randint(lo, hi)
-        return Slot(v, str(v))
-    if t == "boolean":
-        v = rng.random() < 0.5
-        return Slot(v, "yes" if v else "no")
-    if t == "array":
-        items = [generic_value(name.rstrip("s"), schema.get("items") or {"type": "string"}, rng, dates)
-                 for _ in range(rng.randint(1, 2))]
-        return Slot([s.value for s in items], " and ".join(s.text for s in items))
-    if fmt == "date":
-        return iso(dates.draw(rng))
-    if fmt == "date-time":
-        s = dates.draw(rng)
-        return Slot(f"{s.value.isoformat()}T09:00:00", f"{s.text} at 9am")
-    if fmt == "email" or "email" in lname or lname in ("to", "recipient"):
-        return email(rng)
-    if any(k in lname for k in ("city", "location", "place")):
-        city = rng.choice(CITIES)
-        if city in COUNTRIES and rng.random() < 0.3:
-            city = f"{city}, {COUNTRIES[city]}"
-        return Slot(city, city)
-    if any(k in lname for k in ("query", "search", "keyword", "topic", "subject")):
-        v = rng.choice(TOPICS)
-        return Slot(v, v)
-    if lname.endswith("id"):
-        v = f"{lname[:-2].rstrip('_') or 'item'}_{rng.randint(1, 999)}"
-        return Slot(v, v)
-    if lname in ("name", "title"):
-        v = rng.choice(WORDS).capitalize() + " " + rng.choice(TOPICS)
-        return Slot(v, v)
-    v = rng.choice(TOPICS)
-    return Slot(v, v)

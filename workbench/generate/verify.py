@@ -2,8 +2,9 @@
 
 1. format: the same validation every example gets (workbench.validation).
 2. execution: with the toolset's stubs, every call runs in a fresh world, in conversation
-   order. A call that errors rejects the example, except in an error-recovery example,
-   which must contain one.
+   order. A call that errors rejects the example, unless the example's own tool result for
+   it is that same error (it says the call failed, as the offline generator's refused calls
+   do); an error-recovery example must contain one.
 3. semantic (optional): a judge (the teacher) says whether the calls answer the request.
 
 A verdict never drops an example: the caller keeps rejected ones, with their reasons, for review.
@@ -40,7 +41,10 @@ class Verdict:
 def check_execution(example: Example, toolset) -> list[str]:
     """Problems found by running the example's calls on the stubs (empty: all good)."""
     session = toolset.session()
+    recorded = {m.get("tool_call_id"): m.get("content") for m in example.messages
+                if isinstance(m, dict) and m.get("role") == "tool"}
     errors: list[tuple[int, str, str]] = []
+    owned = 0   # errors the example itself records as the call's result
     for i, m in enumerate(example.messages):
         if not isinstance(m, dict) or m.get("role") != "assistant" or not m.get("tool_calls"):
             continue
@@ -48,12 +52,22 @@ def check_execution(example: Example, toolset) -> list[str]:
             fn = c.get("function") or {}
             result = session.call(fn.get("name", ""), fn.get("arguments", "{}"))
             if session.is_error(result):
-                errors.append((i, fn.get("name", "?"), json.loads(result)["error"]))
+                if _same_json(recorded.get(c.get("id")), result):
+                    owned += 1
+                else:
+                    errors.append((i, fn.get("name", "?"), json.loads(result)["error"]))
     if example.category == "error_recovery":
-        if not errors:
+        if not errors and not owned:
             return ["error_recovery example, but no call returns an error"]
         return []  # the example is about the errors; its last answer explains or corrects them
     return [f"messages[{i}] {name}: {err}" for i, name, err in errors]
+
+
+def _same_json(a: str | None, b: str) -> bool:
+    try:
+        return a is not None and json.loads(a) == json.loads(b)
+    except json.JSONDecodeError:
+        return False
 
 
 def verify(example: Example, tools: list[dict], toolset=None, judge: Judge | None = None,

@@ -1,0 +1,268 @@
+"""Argument values for any JSON Schema: valid by construction, and realistic first.
+
+For each parameter the sources are tried from the most realistic down, and a candidate is
+used only if it passes the parameter's own schema check (workbench.schema_check):
+
+1. the project's own data: values the user's accepted examples gave this parameter;
+2. the schema's own words: `enum`, `const`, `examples`, `default`, and hints in the
+   description ("like ORD-104233", "e.g. Everest", "Downtown, Riverside Mall or Airport Plaza":
+   a closed list like that is treated as the only values there are);
+3. Faker (a maintained fake-data library), chosen by the parameter's name, description
+   and format: emails, people, companies, cities, currency codes, times, amounts;
+4. the schema alone: `pattern` through rstr (a maintained regex-driven generator),
+   `format`, numeric bounds (inclusive and exclusive), lengths, array sizes.
+
+A field whose name or description says what it holds never falls back to a generic word
+pool while a source above can fill it. Dates stay relative to the project's `today` and
+come with the words people say for them ("tomorrow", "next Tuesday", "March 12").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import re
+from collections import defaultdict
+from typing import Any
+
+from workbench.generate.values import TOPICS, Dates, Slot, iso
+
+HINT = re.compile(r"\b(?:like|e\.g\.,?|eg\.?|such as|for example|for instance|say)\s+[\"'`]?([^,;()\"'`]+?)[\"'`]?"
+                  r"(?=[,;)]|\.(?:\s|$)|\s+or\s|$)", re.I)
+# "Which store: Downtown, Riverside Mall or Airport Plaza." / "one of red, green or blue"
+CLOSED_LIST = re.compile(r"(?:\bone of|:)\s*([^.:;()]+?(?:,\s*|\s+or\s+)[^.:;()]+?)\s*(?:\.|$)", re.I)
+LIST_SPLIT = re.compile(r",\s*(?:or\s+|and\s+)?|\s+or\s+")
+
+# Faker providers by what a parameter's name or description says it holds (checked in order).
+FAKER_BY_WORD: list[tuple[tuple[str, ...], str]] = [
+    (("currency",), "currency_code"),
+    (("country_code",), "country_code"),
+    (("email", "e-mail"), "email"),
+    (("phone", "mobile"), "phone_number"),
+    (("url", "uri", "website", "link"), "url"),
+    (("uuid", "guid"), "uuid4"),
+    (("first_name", "firstname", "given name"), "first_name"),
+    (("last_name", "lastname", "surname", "family name"), "last_name"),
+    (("company", "organization", "organisation", "employer", "vendor", "supplier"), "company"),
+    (("city", "town"), "city"),
+    (("country",), "country"),
+    (("street", "address"), "street_address"),
+    (("zip", "postcode", "postal"), "postcode"),
+    (("customer", "person", "attendee", "contact", "recipient", "assignee", "owner", "full name", "name of"), "name"),
+    (("color", "colour"), "color_name"),
+    (("language",), "language_name"),
+    (("job", "occupation"), "job"),
+    (("message", "body", "note", "comment", "text", "description", "reason"), "sentence"),
+]
+MONEY_WORDS = ("amount", "price", "cost", "total", "budget", "fee", "salary")
+COUNT_WORDS = ("quantity", "count", "number of", "how many", "qty", "guests", "people", "seats", "nights")
+TOPIC_WORDS = ("query", "search", "keyword", "topic", "subject")
+
+
+def hints(description: str) -> tuple[list[str], bool]:
+    """Values a description names, and whether they are a closed list (the only values there are)."""
+    found = [m.group(1).strip() for m in HINT.finditer(description or "")]
+    m = CLOSED_LIST.search(description or "")
+    if m:
+        items = [s.strip() for s in LIST_SPLIT.split(m.group(1)) if s.strip()]
+        if len(items) >= 2 and all(0 < len(s.split()) <= 4 for s in items):
+            return items, True
+    return found, False
+
+
+def harvest(examples) -> dict[tuple[str, str], list[Any]]:
+    """Values the user's examples gave each parameter: {(tool, param): [values]}, and {("", param): [...]}."""
+    out: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    for ex in examples:
+        for m in ex.messages:
+            if not isinstance(m, dict) or m.get("role") != "assistant":
+                continue
+            for call in m.get("tool_calls") or []:
+                fn = call.get("function") or {}
+                args = fn.get("arguments")
+                try:
+                    args = json.loads(args) if isinstance(args, str) else args
+                except json.JSONDecodeError:
+                    continue
+                for k, v in (args or {}).items() if isinstance(args, dict) else ():
+                    out[(fn.get("name", ""), k)].append(v)
+                    out[("", k)].append(v)
+    return out
+
+
+def _said(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return " and ".join(_said(v) for v in value)
+    return str(value)
+
+
+class ValueMaker:
+    """Makes argument values for a project's tools; deterministic for the `rng` it is given."""
+
+    def __init__(self, tools: list[dict], dates: Dates, examples=()):
+        from workbench.schema_check import build_checker
+
+        self.dates = dates
+        self._build_checker = build_checker
+        self.checkers: dict[str, Any] = {}   # by the schema's JSON: one compile per distinct schema
+        self.user = harvest(examples)
+        self._faker = None
+
+    # -- the one entry point
+    def value(self, tool: str, name: str, schema: dict, rng: random.Random) -> Slot:
+        """A value for parameter `name` of `tool` that passes `schema`, with the words for it."""
+        schema = schema if isinstance(schema, dict) else {}
+        key = json.dumps(schema, sort_keys=True)
+        check = self.checkers.get(key)
+        if check is None:
+            check = self.checkers[key] = self._build_checker(schema)
+        for candidate in self.candidates(tool, name, schema, rng):
+            value = candidate.value
+            problems: list = []
+            check(value, "", problems)
+            if not problems:
+                return candidate
+        raise ValueError(f"{tool}.{name}: no value satisfies its schema {json.dumps(schema)[:200]}")
+
+    def candidates(self, tool: str, name: str, schema: dict, rng: random.Random):
+        """Slots to try, most realistic first (each is checked by `value`)."""
+        if not isinstance(schema, dict):
+            schema = {}
+        if "const" in schema:
+            yield Slot(schema["const"], _said(schema["const"]))
+        if "enum" in schema:
+            v = rng.choice(schema["enum"])
+            yield Slot(v, _said(v))
+        kind = schema.get("type")
+        fmt = schema.get("format")
+        lname, desc = name.lower(), (schema.get("description") or "")
+        if fmt in ("date", "date-time") or (kind == "string" and not schema.get("pattern")
+                                            and re.search(r"\b(date|day|deadline)\b|_date$|_on$", lname)):
+            slot = iso(self.dates.draw(rng))
+            if fmt == "date-time":
+                hour = rng.choice([9, 10, 11, 14, 15, 16])
+                yield Slot(f"{slot.value}T{hour:02d}:00:00", f"{slot.text} at {hour if hour <= 12 else hour - 12}"
+                                                             f"{'am' if hour < 12 else 'pm'}")
+            else:
+                yield slot
+        own = self.user.get((tool, name)) or self.user.get(("", name)) or []
+        if own and rng.random() < 0.6:
+            v = rng.choice(own)
+            yield Slot(v, _said(v))
+        listed, closed = hints(desc)
+        examples = [v for v in schema.get("examples") or [] if not isinstance(v, (dict, list))]
+        if closed:   # the description names every value there is: never invent another
+            v = rng.choice(listed)
+            yield Slot(v, v)
+        words = (listed if not closed else []) + examples + ([schema["default"]] if "default" in schema else [])
+        if words and rng.random() < 0.35:
+            v = rng.choice(words)
+            yield Slot(v, _said(v))
+        if kind == "array":
+            yield self._array(tool, name, schema, rng)
+        if kind in ("integer", "number"):
+            yield self._number(lname + " " + desc.lower(), schema, kind, rng)
+        if kind == "boolean":
+            v = rng.random() < 0.5
+            yield Slot(v, _said(v))
+        if kind in ("string", None):
+            yield from self._string(lname, desc.lower(), schema, rng)
+        if own:
+            v = rng.choice(own)
+            yield Slot(v, _said(v))
+        for v in words:
+            yield Slot(v, _said(v))
+
+    # -- by type
+    def faker(self, rng: random.Random):
+        if self._faker is None:
+            from faker import Faker
+
+            self._faker = Faker("en_US")
+        self._faker.random = rng   # Faker draws from our generator: the same seed, the same values
+        return self._faker
+
+    def _string(self, lname: str, desc: str, schema: dict, rng: random.Random):
+        fmt, pattern = schema.get("format"), schema.get("pattern")
+        said = f"{lname} {desc}"
+        if fmt == "time" or re.search(r"\btime\b|hh:mm", said):
+            hour, minute = rng.randint(8, 18), rng.choice([0, 0, 15, 30, 45])
+            yield Slot(f"{hour:02d}:{minute:02d}", f"{hour:02d}:{minute:02d}")
+        provider = "email" if fmt == "email" else "url" if fmt in ("uri", "url") else "uuid4" if fmt == "uuid" else None
+        if provider is None:
+            provider = next((p for words, p in FAKER_BY_WORD if any(w in said for w in words)), None)
+        if provider is not None:
+            fake = self.faker(rng)
+            if provider == "email":
+                first, last = fake.first_name().lower(), fake.last_name().lower()
+                v = rng.choice([f"{first}.{last}", f"{first}{last[0]}", f"{first[0]}{last}"]) + "@" + \
+                    rng.choice(["example.com", "example.org", "example.net", fake.domain_name()])
+            else:
+                v = str(getattr(fake, provider)())
+            yield Slot(v, v)
+        if pattern:
+            import rstr
+
+            v = rstr.Rstr(rng).xeger(pattern)
+            yield Slot(v, v)
+        if any(w in said for w in TOPIC_WORDS):
+            v = rng.choice(TOPICS)
+            yield Slot(v, v)
+        if lname.endswith("id"):
+            v = f"{lname[:-2].rstrip('_') or 'item'}_{rng.randint(1, 999)}"
+            yield Slot(v, v)
+        v = self.faker(rng).catch_phrase() if lname in ("name", "title") else rng.choice(TOPICS)
+        lo, hi = schema.get("minLength", 0), schema.get("maxLength", 10**6)
+        if not lo <= len(v) <= hi:
+            v = (v * (lo // max(len(v), 1) + 1))[:max(lo, min(hi, len(v)))]
+        yield Slot(v, v)
+
+    def _number(self, said: str, schema: dict, kind: str, rng: random.Random) -> Slot:
+        import math
+
+        step = 1 if kind == "integer" else 0.01
+        lo, hi = schema.get("minimum"), schema.get("maximum")
+        if isinstance(schema.get("exclusiveMinimum"), (int, float)):
+            lo = max(lo if lo is not None else -math.inf, schema["exclusiveMinimum"] + step)
+        if isinstance(schema.get("exclusiveMaximum"), (int, float)):
+            hi = min(hi if hi is not None else math.inf, schema["exclusiveMaximum"] - step)
+        # The window people use for what the name says (a price, a count), inside the schema's bounds.
+        w_lo, w_hi = (5, 500) if any(w in said for w in MONEY_WORDS) else (1, 6) if any(
+            w in said for w in COUNT_WORDS) else (1, 100)
+        a = w_lo if lo is None else max(lo, w_lo)
+        b = w_hi if hi is None else min(hi, w_hi)
+        if a > b:   # the window misses the bounds: use the bounds
+            a = lo if lo is not None else b - (w_hi - w_lo)
+            b = hi if hi is not None else a + (w_hi - w_lo)
+        if kind == "integer":
+            v: float = rng.randint(math.ceil(a), max(math.ceil(a), math.floor(b)))
+        elif any(w in said for w in MONEY_WORDS):
+            v = round(rng.uniform(a, b), rng.choice([0, 2, 2]))
+            v = int(v) if v == int(v) and rng.random() < 0.5 else v
+        else:
+            v = round(rng.uniform(a, b), 1)
+        return Slot(v, _said(v))
+
+    def _array(self, tool: str, name: str, schema: dict, rng: random.Random) -> Slot:
+        items = schema.get("items") if isinstance(schema.get("items"), dict) else {"type": "string"}
+        lo = schema.get("minItems", 1)
+        hi = max(lo, min(schema.get("maxItems", 3), lo + 2))
+        singular = name[:-1] if name.endswith("s") else name
+        values, seen = [], set()
+        want = rng.randint(lo, hi)
+        for _ in range(want * 3):
+            if len(values) >= want:
+                break
+            slot = self.value(tool, singular, items, rng)
+            if json.dumps(slot.value) in seen:
+                continue
+            seen.add(json.dumps(slot.value))
+            values.append(slot)
+        return Slot([s.value for s in values], " and ".join(s.text for s in values))
+
+
+def today_dates(today: str | dt.date) -> Dates:
+    return Dates(dt.date.fromisoformat(today) if isinstance(today, str) else today)
