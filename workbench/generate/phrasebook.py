@@ -145,8 +145,8 @@ class Phrasebook:
     def said(self, name: str, slot: Slot, rng: random.Random) -> str:
         """A value with the words that say which parameter it fills: "for ORD-104233", "reason: damaged"."""
         label = name.replace("_", " ")
-        if name.endswith("_id"):
-            return rng.choice([f"for {slot.text}", slot.text, f"{label} {slot.text}"])
+        if name.endswith("_id"):   # the action already names the thing: "cancel the order ORD-105002"
+            return rng.choice([f"for {slot.text}", slot.text, slot.text])
         return rng.choice([f"{label} {slot.text}", f"{label}: {slot.text}", f"with {label} {slot.text}",
                            f"{label} {slot.text}"])
 

@@ -42,6 +42,10 @@ def make_state() -> dict:
                        "items": {"SKU-MG015": ("Coffee mug", 2), "SKU-TB990": ("Tote bag", 1)}},
         "ORD-103590": {"email": "tom.okafor@example.org", "status": "delivered", "placed": "2026-01-15",
                        "items": {"SKU-HD310": ("Hoodie", 2)}},
+        "ORD-106114": {"email": "lena.ruiz@example.net", "status": "delivered", "placed": "2026-02-24",
+                       "items": {"SKU-LP702": ("Desk lamp", 1), "SKU-CB250": ("Cutting board", 2)}},
+        "ORD-106530": {"email": "lena.ruiz@example.net", "status": "processing", "placed": "2026-03-01",
+                       "items": {"SKU-KT880": ("Kettle", 1)}},
     }
     return {"orders": orders, "returns": {}, "next_return": 4101}
 

@@ -1,0 +1,139 @@
+"""A project's own toolset, end to end on a toolset the workbench does not ship (tests/toolsets/shop):
+init from the user's module, stubs that load only when asked, generation of every category with
+valid and realistic values, verification by execution, and calls run from a chat."""
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from tests.toolsets.realism import realistic, user_values
+from workbench.chat import ChatSession
+from workbench.cli import main
+from workbench.examples import ExampleFile
+from workbench.generate import GenerateSpec, generate
+from workbench.project import Project
+from workbench.toolset import StubsError, project_toolset
+from workbench.validation import validate_example
+
+ROOT = Path(__file__).resolve().parents[1]
+SHOP = ROOT / "tests/toolsets/shop"
+
+
+def shop_project(tmp_path) -> Project:
+    """A project as a new user makes one: tools from their own module, their 15 examples accepted."""
+    assert main(["init", str(tmp_path / "shop"), "--tools", str(SHOP / "stubs.py")]) == 0
+    project = Project.open(tmp_path / "shop")
+    project.settings.today = "2026-03-02"   # the day the hand-written examples were written for
+    project.save_settings()
+    project.examples_path.write_bytes((SHOP / "examples.jsonl").read_bytes())
+    return project
+
+
+def test_init_from_a_module_makes_its_functions_the_tools_and_the_stubs(tmp_path):
+    project = shop_project(tmp_path)
+    names = [t["function"]["name"] for t in project.load_tools()]
+    assert names == ["find_order", "list_orders", "start_return", "schedule_pickup", "convert_price", "cancel_order"]
+    schema = {t["function"]["name"]: t["function"]["parameters"]["properties"] for t in project.load_tools()}
+    assert schema["schedule_pickup"]["time"]["pattern"] and schema["list_orders"]["customer_email"]["format"] == "email"
+    assert schema["start_return"]["quantity"]["minimum"] == 1 and schema["start_return"]["quantity"]["maximum"] == 10
+    toolset = project_toolset(project)
+    assert toolset.has_stubs and toolset.stubs_path == SHOP / "stubs.py"
+    assert toolset.destructive == {"cancel_order"}
+    session = toolset.session()
+    assert json.loads(session.call("find_order", {"order_id": "ORD-104871"}))["status"] == "shipped"
+    # A stub that raises, arguments the schema refuses, a tool the stubs lack: each is an error the model sees.
+    assert json.loads(session.call("find_order", {"order_id": "ORD-999999"})) == {"error": "no order ORD-999999"}
+    assert json.loads(session.call("find_order", {"order_id": "104871"}))["error"].startswith(
+        "order_id: '104871' does not match")
+    assert "unknown tool" in json.loads(session.call("refund", {}))["error"]
+    # The world is per session: a return started in one is not in another.
+    assert json.loads(session.call("start_return", {"order_id": "ORD-104233", "sku": "SKU-JK220", "quantity": 1,
+                                                    "reason": "damaged"}))["return_id"] == "rt_4101"
+    assert "error" in json.loads(toolset.session().call("schedule_pickup", {
+        "return_id": "rt_4101", "store": "Downtown", "day": "2026-03-03", "time": "10:00"}))
+
+
+def test_opening_a_project_never_runs_its_stubs(tmp_path):
+    marker = tmp_path / "imported"
+    (tmp_path / "p").mkdir()
+    assert main(["init", str(tmp_path / "p" / "proj")]) == 0
+    project = Project.open(tmp_path / "p" / "proj")
+    (project.root / "stubs.py").write_text(f"open({str(marker)!r}, 'w').close()\n\ndef ping(host: str) -> dict:\n"
+                                           "    return {'up': True}\n")
+    toolset = project_toolset(project)
+    assert toolset.has_stubs and toolset.name == "stubs.py" and not marker.exists()
+    toolset.session()   # the user asked to run a call
+    assert marker.exists()
+
+
+def test_stubs_that_fail_to_import_say_file_and_line(tmp_path):
+    assert main(["init", str(tmp_path / "p")]) == 0
+    project = Project.open(tmp_path / "p")
+    (project.root / "stubs.py").write_text("import json\n\nraise RuntimeError('no database')\n")
+    with pytest.raises(StubsError, match=r"stubs\.py:3: RuntimeError: no database"):
+        project_toolset(project).session()
+    (project.root / "stubs.py").write_text("def broken(:\n")
+    with pytest.raises(StubsError, match=r"stubs\.py:1: SyntaxError"):
+        project_toolset(project).session()
+
+
+def test_generation_for_a_toolset_the_workbench_does_not_ship(tmp_path):
+    """Issue 16's bar: no format rejections, every value valid, 99% realistic, requests that do not
+    paste the tool's description, all six categories, calls verified by running them."""
+    project = shop_project(tmp_path)
+    result = generate(project, GenerateSpec(n=500, seed=11))
+    tools = {t["function"]["name"]: t["function"] for t in project.load_tools()}
+    stages = Counter(e.meta["verification"].get("stage") for e in result.rejected)
+    assert stages["format"] == 0, result.summary()
+    assert len(result.examples) >= 450, result.summary()
+    assert {e.category for e in result.accepted} == {"single", "parallel", "clarify", "no_tool", "multi_step",
+                                                     "error_recovery"}
+    assert all("execution" in e.meta["verification"]["checks"] for e in result.accepted)
+    mine = user_values(ExampleFile.load(SHOP / "examples.jsonl").examples)
+    values = [(c["function"]["name"], k, v) for e in result.examples for m in e.messages
+              for c in m.get("tool_calls") or [] for k, v in json.loads(c["function"]["arguments"]).items()]
+    assert len(values) > 500
+    unrealistic = [(t, k, v) for t, k, v in values
+                   if not realistic(k, v, tools[t]["parameters"]["properties"][k], mine)]
+    assert len(unrealistic) <= 0.01 * len(values), unrealistic[:20]
+    for ex in result.examples:
+        assert [p for p in validate_example(ex, list({"type": "function", "function": f} for f in tools.values()))
+                if p.is_error] == [], ex.first_user_message()
+    asks = [e.first_user_message().lower() for e in result.examples if e.category != "no_tool"]
+    pasted = [a for a in asks if any(f["description"].rstrip(".").lower() in a for f in tools.values())]
+    assert len(pasted) <= 0.05 * len(asks), pasted[:5]
+    # Values the user's examples used are reused (realistic ids that exist in the stub world).
+    assert any(v == "ORD-104233" for _, k, v in values if k == "order_id")
+    # The clarifying questions ask in the parameter's own words, not "what should I use for ...".
+    clarify = [e.messages[-1]["content"] for e in result.accepted if e.category == "clarify"]
+    assert clarify and not any("should I use for" in q for q in clarify)
+    assert any("Downtown, Riverside Mall or Airport Plaza" in q for q in clarify) or \
+        all("store" not in q for q in clarify)
+
+
+def test_a_chat_runs_calls_on_the_projects_own_stubs(tmp_path):
+    project = shop_project(tmp_path)
+    toolset = project_toolset(project)
+    chat = ChatSession()
+    chat.add_user("cancel ORD-105002")
+    chat.add_answer('<tool_call>\n{"name": "cancel_order", "arguments": {"order_id": "ORD-105002"}}\n</tool_call>',
+                    project.load_tools())
+    assert chat.destructive_pending(toolset) == ["cancel_order"]   # the app asks before running it
+    [(call, result)] = chat.run_pending(toolset)
+    assert json.loads(result) == {"order_id": "ORD-105002", "status": "cancelled"}
+    assert chat.messages[-1] == {"role": "tool", "tool_call_id": call["id"], "content": result}
+
+
+def test_no_core_module_knows_the_bundled_samples():
+    hits = [str(p.relative_to(ROOT)) for p in (ROOT / "workbench").rglob("*.py") if "sample_tools" in p.read_text()]
+    assert hits == []
+
+
+def test_no_test_case_reaches_the_examples_generation_learns_from():
+    cases = ExampleFile.load(SHOP / "cases.jsonl").examples
+    mine = ExampleFile.load(SHOP / "examples.jsonl").examples
+    assert len(cases) >= 30 and 12 <= len(mine) <= 20
+    assert not {c.first_user_message().lower() for c in cases} & {m.first_user_message().lower() for m in mine}
+    assert {c.category for c in cases} >= {"single", "parallel", "clarify", "no_tool", "multi_step"}
