@@ -137,3 +137,27 @@ def test_no_test_case_reaches_the_examples_generation_learns_from():
     assert len(cases) >= 30 and 12 <= len(mine) <= 20
     assert not {c.first_user_message().lower() for c in cases} & {m.first_user_message().lower() for m in mine}
     assert {c.category for c in cases} >= {"single", "parallel", "clarify", "no_tool", "multi_step"}
+
+
+def test_the_users_examples_teach_the_generator_how_to_ask(tmp_path):
+    import datetime as dt
+
+    from workbench.generate.phrasings import learn
+
+    project = shop_project(tmp_path)
+    mine = ExampleFile.load(SHOP / "examples.jsonl").examples
+    phrasings = {p.text for p in learn(mine, project.load_tools(), dt.date(2026, 3, 2))}
+    # Values found in the user's words become slots: ids, emails, numbers, codes, dates said relatively.
+    assert "convert {0:amount} {0:from_currency} to {0:to_currency}" in phrasings
+    assert "Look up {0:order_id} and {1:order_id} for me" in phrasings
+    assert "what orders did {0:customer_email} place after {0:placed_after}?" in phrasings
+    result = generate(project, GenerateSpec(n=300, seed=5))
+    asks = [e.first_user_message() for e in result.accepted]
+    # New values in the user's words (not their values: those requests would be duplicates).
+    assert any(a.startswith("Look up ORD-") and a.endswith(" for me") and a not in
+               {m.first_user_message() for m in mine} for a in asks)
+    converted = [a for a in asks if a.startswith("Convert ") and " to " in a and "price" not in a]
+    assert len(converted) >= 5
+    # Clarifying requests are the user's requests with the missing value's words taken out.
+    assert any(e.first_user_message() in ("Where's my order?", "Show me the orders") for e in result.accepted
+               if e.category == "clarify")

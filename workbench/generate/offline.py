@@ -72,7 +72,11 @@ class OfflineGenerator:
         self.cov = Coverage()
 
     # -- drawing one call
-    def draw_call(self, rng: random.Random, tool: str | None = None) -> tuple[str, dict[str, Slot]]:
+    def draw_call(self, rng: random.Random, tool: str | None = None,
+                  params_set: frozenset | None = None) -> tuple[str, dict[str, Slot]]:
+        """A tool (least used first) and values for its required and some optional parameters;
+        `params_set`: exactly these parameters (a phrasing's). Half the time, when the user's
+        examples say how this tool is asked for, the parameters of one of those phrasings."""
         if tool is None:
             low = min(self.cov.tools[n] for n in self.names)
             tool = rng.choice([n for n in self.names if self.cov.tools[n] == low])
@@ -80,21 +84,30 @@ class OfflineGenerator:
         props = params.get("properties", {})
         required = list(params.get("required") or [])
         optional = [p for p in props if p not in required]
-        chosen = [p for p in optional if rng.random() < 0.35]
-        if optional and rng.random() < 0.5:  # push the least-seen optional parameter
-            rare = min(optional, key=lambda p: (self.cov.params[(tool, p)], rng.random()))
-            if rare not in chosen:
-                chosen.append(rare)
-        while len(chosen) < min(self.pb.min_optional(tool), len(optional)):
-            chosen.append(rng.choice([p for p in optional if p not in chosen]))
-        slots = {}
+        known = self.pb.param_sets(tool)
+        if params_set is None and known and rng.random() < 0.5:
+            params_set = rng.choice(known)
+        if params_set is not None:
+            chosen = [p for p in optional if p in params_set]
+        else:
+            chosen = [p for p in optional if rng.random() < 0.35]
+            if optional and rng.random() < 0.5:  # push the least-seen optional parameter
+                rare = min(optional, key=lambda p: (self.cov.params[(tool, p)], rng.random()))
+                if rare not in chosen:
+                    chosen.append(rare)
+            while len(chosen) < min(self.pb.min_optional(tool), len(optional)):
+                chosen.append(rng.choice([p for p in optional if p not in chosen]))
+        slots: dict[str, Slot] = {}
         for p in required + [p for p in optional if p in chosen]:
             schema = props[p]
-            if "enum" in schema and rng.random() < 0.7:  # the least-seen enum value
-                v = min(schema["enum"], key=lambda e: (self.cov.enums[(tool, p, e)], rng.random()))
-                slots[p] = self.pb.value(tool, p, {**schema, "enum": [v]}, rng)
-            else:
-                slots[p] = self.pb.value(tool, p, schema, rng)
+            for _ in range(4):   # two parameters of one call rarely hold the same value (EUR to EUR)
+                if "enum" in schema and rng.random() < 0.7:  # the least-seen enum value
+                    v = min(schema["enum"], key=lambda e: (self.cov.enums[(tool, p, e)], rng.random()))
+                    slots[p] = self.pb.value(tool, p, {**schema, "enum": [v]}, rng)
+                else:
+                    slots[p] = self.pb.value(tool, p, schema, rng)
+                if not any(s.value == slots[p].value for k, s in slots.items() if k != p and isinstance(s.value, str)):
+                    break
         return tool, slots
 
     # -- one example per category
@@ -117,9 +130,14 @@ class OfflineGenerator:
         return conv.messages
 
     def parallel(self, rng: random.Random) -> list[dict] | None:
-        draws = [self.draw_call(rng) for _ in range(2)]
-        if rng.random() < 0.3:  # the same tool twice is the commonest parallel request
-            draws[1] = self.draw_call(rng, draws[0][0])
+        shapes = self.pb.parallel_shapes()
+        if shapes and rng.random() < 0.5:   # the way the user asked for two calls at once
+            tools, params = rng.choice(shapes)
+            draws = [self.draw_call(rng, t, p) for t, p in zip(tools, params)]
+        else:
+            draws = [self.draw_call(rng) for _ in range(2)]
+            if rng.random() < 0.3:  # the same tool twice is the commonest parallel request
+                draws[1] = self.draw_call(rng, draws[0][0])
         calls = [(t, {k: s.value for k, s in slots.items()}) for t, slots in draws]
         if calls[0] == calls[1]:
             return None

@@ -14,6 +14,7 @@ import random
 import re
 from typing import Any
 
+from workbench.generate.phrasings import Phrasing, learn
 from workbench.generate.schema_values import ValueMaker
 from workbench.generate.values import Dates, Slot
 
@@ -121,6 +122,26 @@ class Phrasebook:
         self.tools = {t["function"]["name"]: t["function"] for t in tools}
         self.dates = dates
         self.values = ValueMaker(tools, dates, examples)
+        # The user's own ways of asking, by the tools of the call turn they ask for.
+        self.phrasings: dict[tuple[str, ...], list[Phrasing]] = {}
+        for p in learn(examples, tools, dates.today):
+            self.phrasings.setdefault(p.tools, []).append(p)
+
+    def param_sets(self, tool: str) -> list[frozenset]:
+        """The parameter sets the user's single-call phrasings of `tool` fill."""
+        return [p.params[0] for p in self.phrasings.get((tool,), [])]
+
+    def parallel_shapes(self) -> list[tuple[tuple[str, ...], tuple[frozenset, ...]]]:
+        """(tools, parameter sets) of the user's two-call phrasings."""
+        return [(p.tools, p.params) for ps in self.phrasings.values() for p in ps if len(p.tools) == 2]
+
+    def _phrased(self, draws: list[tuple[str, dict[str, Slot]]], rng: random.Random) -> str | None:
+        """The request in the words of one of the user's phrasings with these tools and parameters."""
+        tools = tuple(t for t, _ in draws)
+        fits = [p for p in self.phrasings.get(tools, []) if p.params == tuple(frozenset(s) for _, s in draws)]
+        if not fits:
+            return None
+        return sentence(rng.choice(fits).fill([{k: v.text for k, v in s.items()} for _, s in draws]))
 
     # -- what goes into a call
     def value(self, tool: str, param: str, schema: dict, rng: random.Random) -> Slot:
@@ -134,6 +155,9 @@ class Phrasebook:
     def request(self, tool: str, slots: dict[str, Slot], rng: random.Random) -> str:
         """A short request derived from the tool's name and the values (never its description, which
         reads like documentation, not like a person)."""
+        phrased = self._phrased([(tool, slots)], rng) if rng.random() < 0.85 else None
+        if phrased:
+            return phrased
         parts = [self.said(name, slot, rng) for name, slot in slots.items()]
         lead = rng.choice(["Please {w}", "{w}", "Could you {w}", "I need to {w}", "Can you {w}", "I'd like to {w}"])
         text = lead.format(w=action(tool, rng))
@@ -152,6 +176,9 @@ class Phrasebook:
 
     def parallel_request(self, draws: list[tuple[str, dict[str, Slot]]], rng: random.Random) -> str:
         """One message asking for all of these calls at once."""
+        phrased = self._phrased(draws, rng) if rng.random() < 0.85 else None
+        if phrased:
+            return phrased
         requests = [self.request(t, s, rng) for t, s in draws]
         # Not "then": a request joined by "then" is done in order, one call after the other's result.
         joiner = rng.choice([" and ", ". Also, ", "; plus ", ", and also "])
@@ -182,10 +209,26 @@ class Phrasebook:
         if not required:
             return None
         missing = rng.choice(required)
+        ask = None
+        # The user's own request for this tool with the missing value's words taken out.
+        own = [p for p in self.phrasings.get((tool,), []) if missing in p.params[0]]
+        if own and rng.random() < 0.7:
+            phrasing = rng.choice(own)
+            rest = phrasing.params[0] - {missing}
+            ask = phrasing.without(0, missing)
+            if ask is not None and rest:
+                _, slots = self.draw_values(tool, rest, rng)
+                ask = Phrasing(ask, phrasing.tools, (frozenset(rest),)).fill([{k: v.text for k, v in slots.items()}])
+        if ask is None:
+            ask = rng.choice(["{w}, please.", "I want to {w}.", "Can you {w}?", "{w}", "I'd like to {w}."]).format(
+                w=action(tool, rng))
         schema = fn["parameters"].get("properties", {}).get(missing, {})
-        ask = rng.choice(["{w}, please.", "I want to {w}.", "Can you {w}?", "{w}", "I'd like to {w}."])
-        return sentence(ask.format(w=action(tool, rng))), rng.choice(["Sure. ", "Happy to. ", ""]) + question_for(
+        return sentence(ask), rng.choice(["Sure. ", "Happy to. ", ""]) + question_for(
             missing, schema if isinstance(schema, dict) else {})
+
+    def draw_values(self, tool: str, params, rng: random.Random) -> tuple[str, dict[str, Slot]]:
+        props = self.tools[tool].get("parameters", {}).get("properties", {})
+        return tool, {p: self.value(tool, p, props.get(p, {}), rng) for p in sorted(params)}
 
     def no_tool(self, rng: random.Random) -> tuple[str, str]:
         names = ", ".join(self.tools)

@@ -135,7 +135,7 @@ class ValueMaker:
             yield Slot(schema["const"], _said(schema["const"]))
         if "enum" in schema:
             v = rng.choice(schema["enum"])
-            yield Slot(v, _said(v))
+            yield Slot(v, _said(v).replace("_", " "))   # too_large is said "too large"
         kind = schema.get("type")
         fmt = schema.get("format")
         lname, desc = name.lower(), (schema.get("description") or "")
@@ -241,7 +241,7 @@ class ValueMaker:
             v: float = rng.randint(math.ceil(a), max(math.ceil(a), math.floor(b)))
         elif any(w in said for w in MONEY_WORDS):
             v = round(rng.uniform(a, b), rng.choice([0, 2, 2]))
-            v = int(v) if v == int(v) and rng.random() < 0.5 else v
+            v = int(v) if v == int(v) else v   # 405, not 405.0
         else:
             v = round(rng.uniform(a, b), 1)
         return Slot(v, _said(v))

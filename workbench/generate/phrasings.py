@@ -1,0 +1,138 @@
+"""Phrasings learned from the user's own examples: their words, with slots where the values were.
+
+An accepted example whose first turn is a request answered by one call turn (one call, or
+several in parallel) becomes a `Phrasing` when every argument value can be found in the
+user's words: strings as written (or with `_` read as a space), numbers as written, dates as
+any way of saying them relative to the project's today ("tomorrow", "Friday", "March 6").
+New requests re-fill the slots with new values; the more examples a user accepts or writes,
+the more ways of asking the generator has.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+
+from workbench.dates import WEEKDAYS
+from workbench.generate.values import MONTHS, ordinal
+
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class Phrasing:
+    """A request with `{i:param}` slots for the arguments of call i of its call turn."""
+
+    text: str
+    tools: tuple[str, ...]            # the tool of each call, in order
+    params: tuple[frozenset, ...]     # the parameters each call sets (all of them are slots)
+    source: str = ""                  # the example it came from
+
+    def fill(self, values: list[dict[str, str]]) -> str:
+        """The request with call i's parameter p said as values[i][p]."""
+        return re.sub(r"\{(\d+):([^{}]+)\}", lambda m: values[int(m.group(1))][m.group(2)], self.text)
+
+    def without(self, call: int, param: str) -> str | None:
+        """The request with one slot's words removed (a clarifying request), or None if that reads badly."""
+        slot = re.escape(f"{{{call}:{param}}}")
+        label = re.escape(param.replace("_", " "))
+        text = re.sub(rf"\s*(?:\b(?:for|to|from|at|on|in|with|of|by|is|as)\s+)?(?:(?:the\s+)?{label}:?\s+)?{slot}",
+                      "", self.text, count=1)
+        if "{" + f"{call}:{param}" + "}" in text or len(text.split()) < 2:
+            return None
+        return re.sub(r"\s+([,.?!])", r"\1", text).strip()
+
+
+def date_phrases(iso: str, today: dt.date) -> list[str]:
+    """Every way the generator (and people) say this date relative to today, longest first."""
+    d = dt.date.fromisoformat(iso)
+    out = [iso]
+    m = MONTHS[d.month - 1]
+    out += [f"{m} {d.day}", f"{m} {ordinal(d.day)}", f"the {ordinal(d.day)} of {m}", f"{d.day} {m}",
+            f"{m[:3]} {d.day}", f"{m} {d.day} {d.year}", f"{m} {d.day}, {d.year}", f"the {ordinal(d.day)}"]
+    delta = (d - today).days
+    if delta == 0:
+        out.append("today")
+    if delta == 1:
+        out.append("tomorrow")
+    if delta == 2:
+        out.append("the day after tomorrow")
+    if 0 < delta <= 7:
+        out += [f"this {WEEKDAYS[d.weekday()]}", WEEKDAYS[d.weekday()]]
+    monday_next = today + dt.timedelta(days=7 - today.weekday())
+    if 0 <= (d - monday_next).days < 7:
+        out.append(f"next {WEEKDAYS[d.weekday()]}")
+    return sorted(set(out), key=len, reverse=True)
+
+
+def value_phrases(value, schema: dict, today: dt.date) -> list[str]:
+    """How a value may appear in the user's words, longest first."""
+    if isinstance(value, bool) or value is None:
+        return []
+    if isinstance(value, (int, float)):
+        forms = {str(value), f"{value:,}"}
+        if isinstance(value, float):
+            forms |= {f"{value:.2f}", f"{value:,.2f}"}
+            if value == int(value):
+                forms |= {str(int(value)), f"{int(value):,}"}
+        return sorted(forms, key=len, reverse=True)
+    if isinstance(value, str):
+        if schema.get("format") == "date" or DATE.match(value):
+            try:
+                return date_phrases(value, today)
+            except ValueError:
+                return [value]
+        return sorted({value, value.replace("_", " ")}, key=len, reverse=True)
+    return []
+
+
+def learn(examples, tools: list[dict], today: dt.date) -> list[Phrasing]:
+    """The phrasings found in these examples (see the module docstring)."""
+    props = {t["function"]["name"]: (t["function"].get("parameters") or {}).get("properties") or {} for t in tools}
+    out = []
+    for ex in examples:
+        msgs = [m for m in ex.messages if isinstance(m, dict)]
+        if len(msgs) < 2 or msgs[0].get("role") != "user" or msgs[1].get("role") != "assistant":
+            continue
+        calls = msgs[1].get("tool_calls") or []
+        if not calls or any((c.get("function") or {}).get("name") not in props for c in calls):
+            continue
+        phrasing = _slot(msgs[0].get("content") or "", calls, props, today, ex.id)
+        if phrasing is not None:
+            out.append(phrasing)
+    return out
+
+
+def _slot(text: str, calls: list[dict], props: dict, today: dt.date, source: str) -> Phrasing | None:
+    taken: list[tuple[int, int]] = []
+    slots: list[tuple[int, int, str]] = []
+    names, params = [], []
+    for i, call in enumerate(calls):
+        fn = call["function"]
+        try:
+            args = json.loads(fn.get("arguments") or "{}") if isinstance(fn.get("arguments"), str) else fn["arguments"]
+        except json.JSONDecodeError:
+            return None
+        if not isinstance(args, dict):
+            return None
+        names.append(fn["name"])
+        params.append(frozenset(args))
+        for param, value in args.items():
+            span = _find(text, value_phrases(value, props[fn["name"]].get(param) or {}, today), taken)
+            if span is None:
+                return None   # a value the user did not say as such: this example cannot be re-filled
+            taken.append(span)
+            slots.append((*span, f"{{{i}:{param}}}"))
+    for start, end, slot in sorted(slots, reverse=True):
+        text = text[:start] + slot + text[end:]
+    return Phrasing(text, tuple(names), tuple(params), source)
+
+
+def _find(text: str, phrases: list[str], taken: list[tuple[int, int]]) -> tuple[int, int] | None:
+    for phrase in phrases:
+        for m in re.finditer(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", text, re.I):
+            if all(m.end() <= a or m.start() >= b for a, b in taken):
+                return m.span()
+    return None
