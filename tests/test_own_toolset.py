@@ -104,6 +104,16 @@ def test_generation_for_a_toolset_the_workbench_does_not_ship(tmp_path):
     asks = [e.first_user_message().lower() for e in result.examples if e.category != "no_tool"]
     pasted = [a for a in asks if any(f["description"].rstrip(".").lower() in a for f in tools.values())]
     assert len(pasted) <= 0.05 * len(asks), pasted[:5]
+    # Multi-step examples where a result feeds the next call: the value is read off the first call's
+    # result, and the user never said it (start a return, then book its drop-off).
+    def chained(ex) -> bool:
+        turns = [m for m in ex.messages if m.get("role") in ("assistant", "tool")]
+        if len(turns) < 4 or not turns[0].get("tool_calls") or not turns[2].get("tool_calls"):
+            return False
+        second = json.loads(turns[2]["tool_calls"][0]["function"]["arguments"])
+        return any(isinstance(v, str) and v in turns[1]["content"] and v not in ex.first_user_message()
+                   for v in second.values())
+    assert sum(chained(e) for e in result.accepted if e.category == "multi_step") >= 10
     # Values the user's examples used are reused (realistic ids that exist in the stub world).
     assert any(v == "ORD-104233" for _, k, v in values if k == "order_id")
     # The clarifying questions ask in the parameter's own words, not "what should I use for ...".

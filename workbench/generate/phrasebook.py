@@ -236,7 +236,10 @@ class Phrasebook:
 
     # -- scenarios over the stub world (need stubs)
     def multi_step(self, conv: Conversation, rng: random.Random, draw_call) -> bool:
-        """Two dependent-looking steps: one call, its result, the next call, then an answer."""
+        """Two steps: mostly a result field of the first call feeding a parameter of the second
+        (start a return, then book its drop-off); else two requests done in order."""
+        if conv.session is not None and rng.random() < 0.7 and self._chain(conv, rng, draw_call):
+            return True
         (t1, s1), (t2, s2) = draw_call(), draw_call()
         if t1 == t2 and {k: v.value for k, v in s1.items()} == {k: v.value for k, v in s2.items()}:
             return False
@@ -250,6 +253,46 @@ class Phrasebook:
             return False
         conv.say(self.answer_many([(t1, a1), (t2, a2)], r1 + r2))
         return True
+
+    def _chain(self, conv: Conversation, rng: random.Random, draw_call) -> bool:
+        """A call whose result holds a value (an id) that a parameter of the same name of another
+        call needs; the user never says that value, the assistant reads it from the result."""
+        if conv.fresh is None:
+            return False
+        for _ in range(6):
+            t1, s1 = draw_call()
+            a1 = {k: v.value for k, v in s1.items()}
+            world = conv.fresh()   # the whole chain is tried in a world of its own first
+            r1 = json.loads(world.call(t1, a1))
+            if is_error(r1):
+                continue
+            fields = dict(reversed(list(_fields(r1))))   # the first occurrence of each name wins
+            # Only what a person would not say but read off a result: ids and patterned codes.
+            links = [(t2, k) for t2, fn in self.tools.items() if t2 != t1
+                     for k, schema in (fn.get("parameters", {}).get("properties") or {}).items()
+                     if k in fields and k not in a1 and isinstance(schema, dict)
+                     and (k.lower().endswith("id") or "pattern" in schema)]
+            if not links:
+                continue
+            t2, key = rng.choice(links)
+            _, s2 = draw_call(t2)
+            value = fields[key]
+            if not self.values.fits(t2, key, self.tools[t2]["parameters"]["properties"][key], value):
+                continue
+            said = {k: v for k, v in s2.items() if k != key}
+            a2 = {**{k: v.value for k, v in said.items()}, key: value}
+            if is_error(json.loads(world.call(t2, a2))):
+                continue
+            second = (self.request(t2, said, rng) if said else sentence(action(t2, rng))).rstrip(".?! ")
+            conv.user(self.sequence_request([self.request(t1, s1, rng), second + rng.choice(
+                [" for it", " for that one", ""])], rng))
+            r1 = conv.call([(t1, a1)])
+            r2 = conv.call([(t2, a2)])
+            if is_error(r1[0]) or is_error(r2[0]):
+                return False
+            conv.say(self.answer_many([(t1, a1), (t2, a2)], r1 + r2))
+            return True
+        return False
 
     def error_recovery(self, conv: Conversation, rng: random.Random, draw_call) -> bool:
         """A call the stubs refuse, the assistant saying why, the user correcting one value, and the
@@ -288,6 +331,21 @@ class Phrasebook:
                 conv.say(self.answer(tool, {k: s.value for k, s in good.items()}, r2[0]))
                 return True
         return False
+
+
+def _fields(result: Any, depth: int = 0):
+    """(name, value) of the scalar fields of a tool result, outer ones first; of a list, its first item."""
+    if depth > 3:
+        return
+    if isinstance(result, list) and result:
+        yield from _fields(result[0], depth + 1)
+    elif isinstance(result, dict):
+        for k, v in result.items():
+            if isinstance(v, (str, int, float)) and not isinstance(v, bool):
+                yield k, v
+        for v in result.values():
+            if isinstance(v, (dict, list)):
+                yield from _fields(v, depth + 1)
 
 
 GENERIC_CHAT = [

@@ -127,6 +127,14 @@ class ValueMaker:
                 return candidate
         raise ValueError(f"{tool}.{name}: no value satisfies its schema {json.dumps(schema)[:200]}")
 
+    def fits(self, tool: str, name: str, schema: dict, value: Any) -> bool:
+        """Whether `value` passes the parameter's schema."""
+        key = json.dumps(schema if isinstance(schema, dict) else {}, sort_keys=True)
+        check = self.checkers.get(key) or self.checkers.setdefault(key, self._build_checker(json.loads(key)))
+        problems: list = []
+        check(value, "", problems)
+        return not problems
+
     def candidates(self, tool: str, name: str, schema: dict, rng: random.Random):
         """Slots to try, most realistic first (each is checked by `value`)."""
         if not isinstance(schema, dict):
