@@ -171,3 +171,12 @@ def test_the_users_examples_teach_the_generator_how_to_ask(tmp_path):
     # Clarifying requests are the user's requests with the missing value's words taken out.
     assert any(e.first_user_message() in ("Where's my order?", "Show me the orders") for e in result.accepted
                if e.category == "clarify")
+
+
+def test_generation_fills_the_gaps_of_what_the_user_already_has(tmp_path):
+    """The user's examples call convert_price 4 times, find_order and list_orders 3, start_return 2,
+    cancel_order and schedule_pickup once: a small batch goes to the least covered first."""
+    project = shop_project(tmp_path)
+    result = generate(project, GenerateSpec(n=4, seed=2, mix={"single": 1.0}))
+    assert {c["function"]["name"] for e in result.examples for m in e.messages
+            for c in m.get("tool_calls") or []} <= {"schedule_pickup", "start_return", "cancel_order"}

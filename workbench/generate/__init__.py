@@ -72,7 +72,8 @@ def generate(project, spec: GenerateSpec, progress: Progress | None = None, tool
 
         if existing is None:
             existing = project.load_examples().examples
-        # The user's own examples (accepted) are where realistic values come from first.
+        # The user's own examples (accepted) are where realistic values and phrasings come from
+        # first, and what they already cover is counted, so generation fills the gaps.
         accepted = [e for e in existing if e.meta.get("status") == "accepted"]
         gen = OfflineGenerator(tools, project.settings.today, toolset, tool_names=spec.tools, examples=accepted)
         examples = gen.generate(spec, step)

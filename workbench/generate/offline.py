@@ -37,6 +37,19 @@ class Coverage:
         self.params: Counter = Counter()
         self.enums: Counter = Counter()
 
+    def add_examples(self, examples) -> None:
+        """Count what the project already has, so that generating fills its gaps first."""
+        for ex in examples:
+            for m in ex.messages:
+                for c in (m.get("tool_calls") or []) if isinstance(m, dict) else []:
+                    fn = c.get("function") or {}
+                    try:
+                        args = json.loads(fn.get("arguments") or "{}")
+                    except (TypeError, json.JSONDecodeError):
+                        continue
+                    if isinstance(args, dict):
+                        self.add(fn.get("name", ""), args)
+
     def add(self, tool: str, args: dict) -> None:
         self.tools[tool] += 1
         for k, v in args.items():
@@ -70,6 +83,7 @@ class OfflineGenerator:
                 raise ValueError(f"unknown tool(s) {', '.join(unknown)}; the project has {', '.join(names)}")
         self.names = tool_names or names
         self.cov = Coverage()
+        self.cov.add_examples(examples)
 
     # -- drawing one call
     def draw_call(self, rng: random.Random, tool: str | None = None,
