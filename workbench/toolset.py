@@ -66,6 +66,8 @@ def load_user_module(path: Path, kind: str):
         raise StubsError(f"{path}: not a Python module")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module   # dataclasses and typing look their module up by name
+    # Its own folder is importable while it loads, as for a script: `import helpers` beside it works.
+    sys.path.insert(0, str(path.parent))
     try:
         spec.loader.exec_module(module)
     except Exception as exc:  # noqa: BLE001 - the user's module failed to import: say where
@@ -75,6 +77,9 @@ def load_user_module(path: Path, kind: str):
         if isinstance(exc, SyntaxError) and exc.lineno:
             where = f"{path}:{exc.lineno}"
         raise StubsError(f"{where}: {type(exc).__name__}: {exc}") from None
+    finally:
+        if sys.path and sys.path[0] == str(path.parent):
+            sys.path.pop(0)
     return module
 
 
