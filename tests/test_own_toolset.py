@@ -77,6 +77,9 @@ def test_stubs_that_fail_to_import_say_file_and_line(tmp_path):
     (project.root / "stubs.py").write_text("def broken(:\n")
     with pytest.raises(StubsError, match=r"stubs\.py:1: SyntaxError"):
         project_toolset(project).session()
+    # Generating from the CLI says so in one line (exit 2), never a traceback.
+    project.save_tools(json.loads((ROOT / "sample_tools/weather/tools.json").read_text()))
+    assert main(["generate", str(project.root), "--n", "5"]) == 2
 
 
 def test_generation_for_a_toolset_the_workbench_does_not_ship(tmp_path):

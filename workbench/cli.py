@@ -255,6 +255,7 @@ def cmd_generate(args) -> int:
     from workbench.fileio import atomic_write_bytes
     from workbench.generate import GenerateSpec, generate, parse_mix
     from workbench.generate.teacher import TeacherError
+    from workbench.toolset import StubsError
     from workbench.lock import ProjectLock
     from workbench.project import ProjectError
     from workbench.store import ExampleStore
@@ -286,7 +287,7 @@ def cmd_generate(args) -> int:
         store = ExampleStore.open(project.examples_path, read_only=args.out is not None)
         try:
             result = generate(project, spec, progress=_progress_printer(), existing=store.examples)
-        except (TeacherError, ValueError) as exc:
+        except (TeacherError, ValueError, StubsError) as exc:
             return _fail(str(exc))
         if args.accept:
             for ex in result.accepted:
