@@ -255,10 +255,10 @@ def cmd_generate(args) -> int:
     from workbench.fileio import atomic_write_bytes
     from workbench.generate import GenerateSpec, generate, parse_mix
     from workbench.generate.teacher import TeacherError
-    from workbench.toolset import StubsError
     from workbench.lock import ProjectLock
     from workbench.project import ProjectError
     from workbench.store import ExampleStore
+    from workbench.toolset import StubsError
 
     try:
         project = _project(args.dir)
