@@ -103,6 +103,12 @@ def prepare(project, args) -> int:
     from workbench.generate import GenerateSpec, generate
 
     if args.generated:
+        ef = project.load_examples()
+        if args.generated_only:
+            # The demo's accepted examples are the hand-written seed the model is scored on: gone
+            # before generating, so no value or phrasing of theirs can reach the training data.
+            ef.entries = []
+            ef.save()
         result = generate(project, GenerateSpec(n=args.generated, seed=args.seed))
         ef = project.load_examples()
         if args.generated_only:
