@@ -149,6 +149,35 @@ class Session:
         return isinstance(value, dict) and "error" in value
 
 
+def record(turns: list[tuple[str, Any]], session: Session, allow_errors: bool = False) -> list[dict]:
+    """Messages for a hand-written conversation, its tool results from running the calls.
+
+    `turns`: ("user", text), ("say", text) for an assistant answer, or ("call", [(name, args), ...])
+    for an assistant turn of calls; each call runs on `session` and its result follows it. A
+    call the stubs refuse raises ValueError (a hand-written example should say what really happens),
+    unless `allow_errors` (an error-recovery example refuses calls on purpose)."""
+    messages: list[dict] = []
+    n = 0
+    for kind, value in turns:
+        if kind == "user":
+            messages.append({"role": "user", "content": value})
+        elif kind == "say":
+            messages.append({"role": "assistant", "content": value})
+        else:
+            calls, results = [], []
+            for name, args in value:
+                n += 1
+                result = session.call(name, args)
+                if Session.is_error(result) and not allow_errors:
+                    raise ValueError(f"{name}({json.dumps(args)}): {result}")
+                calls.append({"id": f"call_{n}", "type": "function",
+                              "function": {"name": name, "arguments": json.dumps(args)}})
+                results.append({"role": "tool", "tool_call_id": f"call_{n}", "content": result})
+            messages.append({"role": "assistant", "content": None, "tool_calls": calls})
+            messages.extend(results)
+    return messages
+
+
 @functools.lru_cache(maxsize=8)
 def _checkers(tools_json: str) -> dict:
     """Compiled argument checkers, once per tool list (the generator opens a session per example)."""

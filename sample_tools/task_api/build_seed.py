@@ -9,11 +9,11 @@ OpenAI fine-tuning format. The day these examples assume is 2026-03-02, a Monday
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import sample_tools
 from workbench.examples import make_example, serialize_entries
+from workbench.toolset import record
 
 U, CALL, SAY = "user", "call", "say"
 
@@ -227,23 +227,8 @@ def build() -> bytes:
     entries = []
     for n, (category, turns) in enumerate(SEED, 1):
         session = toolset.session()
-        messages: list[dict] = []
-        call_no = 0
-        for kind, value in turns:
-            if kind == U:
-                messages.append({"role": "user", "content": value})
-            elif kind == SAY:
-                messages.append({"role": "assistant", "content": value})
-            else:
-                calls, results = [], []
-                for name, args in value:
-                    call_no += 1
-                    call_id = f"call_{call_no}"
-                    calls.append({"id": call_id, "type": "function",
-                                  "function": {"name": name, "arguments": json.dumps(args)}})
-                    results.append({"role": "tool", "tool_call_id": call_id, "content": session.call(name, args)})
-                messages.append({"role": "assistant", "content": None, "tool_calls": calls})
-                messages.extend(results)
+        # Error-recovery examples run calls the stubs refuse on purpose.
+        messages = record(turns, session, allow_errors=category == "error_recovery")
         entries.append(make_example(messages, tools, category=category, source="seed", status="accepted",
                                     example_id=f"seed_{n:03d}"))
     return serialize_entries(entries)

@@ -13,7 +13,6 @@ project's `today`, 2026-03-02, a Monday.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -22,7 +21,7 @@ sys.path.insert(0, str(HERE.parents[2]))
 
 from workbench.examples import make_example, serialize_entries  # noqa: E402
 from workbench.tools import tools_from_module  # noqa: E402
-from workbench.toolset import Session, Stubs  # noqa: E402
+from workbench.toolset import Session, Stubs, record  # noqa: E402
 
 TODAY = "2026-03-02"
 U, CALL, SAY = "user", "call", "say"
@@ -188,27 +187,10 @@ def build(entries_spec, prefix: str) -> bytes:
     tools = tools_from_module(stubs.module)
     entries = []
     for n, (category, turns) in enumerate(entries_spec, 1):
-        session = Session(stubs, tools)
-        messages: list[dict] = []
-        call_no = 0
-        for kind, value in turns:
-            if kind == U:
-                messages.append({"role": "user", "content": value})
-            elif kind == SAY:
-                messages.append({"role": "assistant", "content": value})
-            else:
-                calls, results = [], []
-                for name, args in value:
-                    call_no += 1
-                    call_id = f"call_{call_no}"
-                    result = session.call(name, args)
-                    if Session.is_error(result):
-                        raise SystemExit(f"{prefix}_{n:03d} {name}({args}): {result}")
-                    calls.append({"id": call_id, "type": "function",
-                                  "function": {"name": name, "arguments": json.dumps(args)}})
-                    results.append({"role": "tool", "tool_call_id": call_id, "content": result})
-                messages.append({"role": "assistant", "content": None, "tool_calls": calls})
-                messages.extend(results)
+        try:
+            messages = record(turns, Session(stubs, tools))
+        except ValueError as exc:
+            raise SystemExit(f"{prefix}_{n:03d}: {exc}") from None
         entries.append(make_example(messages, None, category=category, source="hand-written", status="accepted",
                                     example_id=f"{prefix}_{n:03d}"))
     return serialize_entries(entries)
