@@ -64,7 +64,8 @@ def one_setting(setting: str, steps: int, out: Path) -> dict:
     args = SFTConfig(output_dir=str(out), per_device_train_batch_size=cfg.batch_size, gradient_accumulation_steps=1,
                      max_steps=steps, learning_rate=cfg.learning_rate, report_to="none", logging_steps=1,
                      save_strategy="no", use_cpu=True, bf16=precision == "bf16", disable_tqdm=True,
-                     remove_unused_columns=False, dataset_kwargs={"skip_prepare_dataset": True}, max_length=None)
+                     remove_unused_columns=False, dataset_kwargs={"skip_prepare_dataset": True}, max_length=None,
+                     gradient_checkpointing=False)  # TRL turns it on by default; the shared prefix needs a cache
     lora = None if full else LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, target_modules="all-linear",
                                         task_type="CAUSAL_LM")
     ends: list[float] = []
