@@ -161,7 +161,10 @@ class Project:
         clear_journals(self.examples_path)
 
     def save_settings(self) -> None:
-        atomic_write_bytes(self.settings_path, tomli_w.dumps(self.settings.model_dump()).encode())
+        data = self.settings.model_dump()
+        if not data.get("toolset"):   # a field older projects have; new ones leave it out
+            data.pop("toolset", None)
+        atomic_write_bytes(self.settings_path, tomli_w.dumps(data).encode())
 
     def system_prompt(self, today: str | None = None) -> str:
         return self.settings.render_system_prompt(today)
