@@ -183,3 +183,22 @@ def test_generation_fills_the_gaps_of_what_the_user_already_has(tmp_path):
     result = generate(project, GenerateSpec(n=4, seed=2, mix={"single": 1.0}))
     assert {c["function"]["name"] for e in result.examples for m in e.messages
             for c in m.get("tool_calls") or []} <= {"schedule_pickup", "start_return", "cancel_order"}
+
+
+def test_value_pools_are_data_in_the_project(tmp_path):
+    """values.json gives what only the user knows (here: the currencies the shop trades in); a broken
+    file is one line naming it."""
+    project = shop_project(tmp_path)
+    tools = project.load_tools()
+    tools[4]["function"]["parameters"]["properties"]["from_currency"]["description"] = "The price's currency."
+    project.save_tools(tools)
+    (project.root / "values.json").write_text(json.dumps({"convert_price.from_currency": ["NOK", "SEK"]}))
+    result = generate(project, GenerateSpec(n=60, seed=3, mix={"single": 1.0}, tools=["convert_price"]))
+    said = Counter(json.loads(c["function"]["arguments"])["from_currency"] for e in result.examples
+                   for m in e.messages for c in m.get("tool_calls") or [])
+    # The user's own examples first (EUR, GBP, CHF), then the pool; Faker only for the rest.
+    total = sum(said.values())
+    assert sum(said[c] for c in ("NOK", "SEK")) >= 0.25 * total, said
+    assert sum(said[c] for c in ("NOK", "SEK", "EUR", "GBP", "CHF")) >= 0.9 * total, said
+    (project.root / "values.json").write_text('{"title": "not a list"}')
+    assert main(["generate", str(project.root), "--n", "5"]) == 2

@@ -13,7 +13,7 @@ import shutil
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from workbench.toolset import PHRASES_FILE, STUBS_FILE
+from workbench.toolset import PHRASES_FILE, STUBS_FILE, VALUES_FILE
 
 GROUP = "workbench.templates"
 TOOLS_JSON = "tools.json"
@@ -54,9 +54,9 @@ def is_template(ref: str | Path) -> bool:
 
 
 def copy_code(template: Path, root: Path) -> list[str]:
-    """Copy the template's stubs and phrasebook into a project; the names copied."""
+    """Copy the template's stubs, phrasebook and value pools into a project; the names copied."""
     copied = []
-    for name in (STUBS_FILE, PHRASES_FILE):
+    for name in (STUBS_FILE, PHRASES_FILE, VALUES_FILE):
         if (template / name).is_file():
             shutil.copyfile(template / name, root / name)
             copied.append(name)

@@ -43,7 +43,7 @@ from typing import Any
 
 from workbench.tools import STATE_PARAMS
 
-STUBS_FILE, PHRASES_FILE = "stubs.py", "phrases.py"
+STUBS_FILE, PHRASES_FILE, VALUES_FILE = "stubs.py", "phrases.py", "values.json"
 
 
 class ToolError(Exception):
@@ -195,6 +195,7 @@ class ProjectToolset:
     tools: list[dict]
     stubs_path: Path | None = None
     phrases_path: Path | None = None
+    values_path: Path | None = None
     _stubs: Stubs | None = field(default=None, repr=False)
 
     @property
@@ -222,6 +223,19 @@ class ProjectToolset:
         """A fresh, independent world of the stubs."""
         return Session(self.stubs(), self.tools)
 
+    def value_pools(self) -> dict[str, list]:
+        """The project's values.json: {"tool.param" or "param": [values]}; ValueError naming the file."""
+        if self.values_path is None:
+            return {}
+        try:
+            pools = json.loads(self.values_path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{self.values_path}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+        bad = [k for k, v in pools.items() if not isinstance(v, list)] if isinstance(pools, dict) else ["(the file)"]
+        if bad:
+            raise ValueError(f"{self.values_path}: {bad[0]}: expected a list of values")
+        return pools
+
     def call_runner(self):
         """`call(name, arguments) -> result text` on one world, which (with the stubs) is made on the
         first call: the user's code runs when they run a call, not before."""
@@ -247,6 +261,6 @@ def project_toolset(project, tools: list[dict] | None = None) -> ProjectToolset:
     """The project's toolset: its tools (or `tools`, the app's unsaved ones) and its own stubs and
     phrasebook files where it has them. Nothing is imported here."""
     stubs = project.root / (project.settings.stubs or STUBS_FILE)
-    phrases = project.root / PHRASES_FILE
-    return ProjectToolset(tools if tools is not None else project.load_tools(),
-                          stubs if stubs.is_file() else None, phrases if phrases.is_file() else None)
+    phrases, values = project.root / PHRASES_FILE, project.root / VALUES_FILE
+    return ProjectToolset(tools if tools is not None else project.load_tools(), stubs if stubs.is_file() else None,
+                          phrases if phrases.is_file() else None, values if values.is_file() else None)

@@ -75,7 +75,8 @@ class OfflineGenerator:
             pb_cls = None
             self.notes.append(f"{', '.join(drifted)}: not in the project's phrasebook ({toolset.phrases_path.name}); "
                               "wording derived from the schemas")
-        self.pb = phrasebook or (pb_cls or Phrasebook)(tools, self.dates, examples)
+        pools = toolset.value_pools() if toolset is not None else None
+        self.pb = phrasebook or (pb_cls or Phrasebook)(tools, self.dates, examples, pools)
         names = [t["function"]["name"] for t in tools]
         if tool_names:
             unknown = sorted(set(tool_names) - set(names))

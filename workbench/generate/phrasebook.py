@@ -117,11 +117,11 @@ class Phrasebook:
     #: values drawn from a schema often name things the stubs' world lacks).
     keep_failed_calls: float = 0.25
 
-    def __init__(self, tools: list[dict], dates: Dates, examples=()):
+    def __init__(self, tools: list[dict], dates: Dates, examples=(), pools: dict | None = None):
         """`examples`: the project's accepted examples, whose argument values are the most realistic."""
         self.tools = {t["function"]["name"]: t["function"] for t in tools}
         self.dates = dates
-        self.values = ValueMaker(tools, dates, examples)
+        self.values = ValueMaker(tools, dates, examples, pools)
         # The user's own ways of asking, by the tools of the call turn they ask for.
         self.phrasings: dict[tuple[str, ...], list[Phrasing]] = {}
         for p in learn(examples, tools, dates.today):

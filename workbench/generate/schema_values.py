@@ -3,7 +3,8 @@
 For each parameter the sources are tried from the most realistic down, and a candidate is
 used only if it passes the parameter's own schema check (workbench.schema_check):
 
-1. the project's own data: values the user's accepted examples gave this parameter;
+1. the project's own data: values the user's accepted examples gave this parameter, then the
+   project's value pools (`values.json`: lists by "tool.param" or "param");
 2. the schema's own words: `enum`, `const`, `examples`, `default`, and hints in the
    description ("like ORD-104233", "e.g. Everest", "Downtown, Riverside Mall or Airport Plaza":
    a closed list like that is treated as the only values there are);
@@ -102,13 +103,16 @@ def _said(value: Any) -> str:
 class ValueMaker:
     """Makes argument values for a project's tools; deterministic for the `rng` it is given."""
 
-    def __init__(self, tools: list[dict], dates: Dates, examples=()):
+    def __init__(self, tools: list[dict], dates: Dates, examples=(), pools: dict | None = None):
+        """`examples`: the user's accepted examples; `pools`: the project's values.json, lists of values
+        by "tool.param" or "param" (task titles, product names: what only the user knows)."""
         from workbench.schema_check import build_checker
 
         self.dates = dates
         self._build_checker = build_checker
         self.checkers: dict[str, Any] = {}   # by the schema's JSON: one compile per distinct schema
         self.user = harvest(examples)
+        self.pools = pools or {}
         self._faker = None
 
     # -- the one entry point
@@ -159,6 +163,10 @@ class ValueMaker:
         own = self.user.get((tool, name)) or self.user.get(("", name)) or []
         if own and rng.random() < 0.6:
             v = rng.choice(own)
+            yield Slot(v, _said(v))
+        pool = self.pools.get(f"{tool}.{name}") or self.pools.get(name) or []
+        if pool and rng.random() < 0.9:
+            v = rng.choice(pool)
             yield Slot(v, _said(v))
         listed, closed = hints(desc)
         examples = [v for v in schema.get("examples") or [] if not isinstance(v, (dict, list))]
