@@ -127,8 +127,8 @@ tool_lists = st.lists(st.builds(
 @given(tool_lists)
 def test_jinja_template_writes_any_tool_schema_like_the_renderer(tools):
     messages = [{"role": "user", "content": "hi"}]
-    ours = render(messages, tools, system_prompt="S", add_generation_prompt=True)
-    (text,), _ = render_jinja_template(conversations=[messages], tools=tools, chat_template=chat_template(),
+    ours = render(messages, tools, system_prompt="S", add_generation_prompt=True, tool_format="compact")
+    (text,), _ = render_jinja_template(conversations=[messages], tools=tools, chat_template=chat_template("compact"),
                                        return_assistant_tokens_mask=True, system_prompt="S",
                                        add_generation_prompt=True)
     assert text == ours.text

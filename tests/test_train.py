@@ -149,7 +149,8 @@ def test_detached_run_kill_resume_finish(tmp_path, model_cache, capsys):
     project = small_project(tmp_path / "p")
     # One evaluation, at the last step: it generates, and a generation is the slow part here.
     config = make_config("cpu-lora", {"max_steps": 6, "batch_size": 2, "save_every": 1, "eval_every": 6,
-                                       "save_total_limit": 3, "epochs": 10, "eval_sample": 1})
+                                       "save_total_limit": 3, "epochs": 10, "eval_sample": 1,
+                                       "tool_format": "compact"})
     run = prepare_run(project, config)
     assert json.loads(run.path("config.json").read_text())["max_steps"] == 6
     assert run.path("train.jsonl").exists() and json.loads(run.path("dataset.json").read_text())["train"] > 0
@@ -199,7 +200,8 @@ def test_detached_run_kill_resume_finish(tmp_path, model_cache, capsys):
     prompt = saved_tok.apply_chat_template([{"role": "user", "content": "hi"}], tools=project.load_tools(),
                                            tokenize=False, system_prompt=project.system_prompt())
     messages = [{"role": "user", "content": "hi"}]
-    assert prompt == render(messages, project.load_tools(), system_prompt=project.system_prompt()).text
+    assert prompt == render(messages, project.load_tools(), system_prompt=project.system_prompt(),
+                            tool_format="compact").text
     assert [r.id for r in list_runs(project.runs_dir)] == [run.id]
     # The prompt travels with the adapter as trained, and as a template for another day.
     from workbench.inference import adapter_system_prompt
@@ -337,20 +339,20 @@ def test_resume_refuses_without_a_checkpoint(tmp_path):
 
 
 def test_a_model_is_prompted_with_the_tool_format_it_was_trained_on(tmp_path):
-    """New runs write tools compactly; runs saved before the field existed trained on JSON tools and
-    are still evaluated, served and resumed that way."""
+    """A run records how its prompts wrote the tools (JSON by default, or compact); runs saved before the
+    field existed trained on JSON tools and are still evaluated, served and resumed that way."""
     from workbench.evaluate.model_eval import prompts_and_gold
     from workbench.examples import Example
     from workbench.inference import trained_tool_format
     from workbench.train.config import run_config
 
-    assert make_config("cpu-quick").tool_format == "compact"
-    assert run_config(make_config("cpu-quick").model_dump()).tool_format == "compact"
+    assert make_config("cpu-quick").tool_format == "json"
+    assert run_config(make_config("cpu-quick", {"tool_format": "compact"}).model_dump()).tool_format == "compact"
     old = make_config("cpu-quick").model_dump()
     del old["tool_format"]
     assert run_config(old).tool_format == "json"
 
-    assert trained_tool_format(None) == "compact"   # a base model
+    assert trained_tool_format(None) == "json"   # a base model
     (tmp_path / "workbench.json").write_text(json.dumps({"base_model": "bundled:smollm2-135m"}))
     assert trained_tool_format(tmp_path) == "json"
     tools = [{"type": "function", "function": {"name": "ping", "parameters": {
@@ -361,5 +363,7 @@ def test_a_model_is_prompted_with_the_tool_format_it_was_trained_on(tmp_path):
     assert '<tools>\n{"name": "ping"' in prompt
     assert prompt == render(case.messages[:1], tools, system_prompt="S", add_generation_prompt=True,
                             tool_format="json").text
-    (prompt,), _ = prompts_and_gold([case], tools, "S")
+    (tmp_path / "workbench.json").write_text(json.dumps({"base_model": "bundled:smollm2-135m",
+                                                       "tool_format": "compact"}))
+    (prompt,), _ = prompts_and_gold([case], tools, "S", trained_tool_format(tmp_path))
     assert "ping\n- host (string, required)" in prompt and "<tools>" not in prompt
