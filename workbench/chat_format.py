@@ -32,9 +32,9 @@ format as a Jinja chat template (`chat_template()`, with `{% generation %}` mark
 saved with every trained model, so tools outside the workbench (transformers, vLLM)
 render identically; tests hold the two to the same output.
 
-Tools are written compactly (`compact_tool`: a line per function and per parameter,
-about half the tokens of their JSON Schemas) or, for models trained before that, as
-JSON inside <tools></tools> (`tool_format="json"`), as Hermes and Qwen2.5 write them.
+Tools are written as JSON inside <tools></tools> (`tool_format="json"`, the default), as
+Hermes and Qwen2.5 write them, or compactly (`tool_format="compact"`, `compact_tool`: a line
+per function and per parameter, about half the tokens). The module example above is compact.
 """
 
 from __future__ import annotations
