@@ -6,7 +6,6 @@ category with no examples) are what the model will be worst at; the app highligh
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -49,23 +48,10 @@ def compute_coverage(examples: list[Example], tools: list[dict], statuses=("acce
             continue
         cov.examples += 1
         cov.categories[ex.category or "uncategorised"] += 1
-        for m in ex.messages:
-            if not isinstance(m, dict) or m.get("role") != "assistant":
-                continue
-            for c in m.get("tool_calls") or []:
-                fn = c.get("function") if isinstance(c, dict) else None
-                if not isinstance(fn, dict):
-                    continue
-                name = fn.get("name")
-                cov.tools[name] += 1
-                try:
-                    args = json.loads(fn.get("arguments") or "{}")
-                except (json.JSONDecodeError, TypeError):
-                    continue
-                if not isinstance(args, dict):
-                    continue
-                for p, v in args.items():
-                    cov.params[(name, p)] += 1
-                    if (name, p) in enum_keys and isinstance(v, (str, int, float, bool)):
-                        cov.enum_values[(name, p, v)] += 1
+        for name, args in ex.calls():
+            cov.tools[name] += 1
+            for p, v in (args or {}).items():
+                cov.params[(name, p)] += 1
+                if (name, p) in enum_keys and isinstance(v, (str, int, float, bool)):
+                    cov.enum_values[(name, p, v)] += 1
     return cov

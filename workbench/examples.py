@@ -93,6 +93,24 @@ class Example:
                         names.append(fn["name"])
         return names
 
+    def calls(self) -> Iterable[tuple[str, dict | None]]:
+        """(name, arguments) of every call in the assistant turns; arguments None where they are
+        not a JSON object (broken examples are read, never trusted)."""
+        for m in self.messages:
+            if not isinstance(m, dict) or m.get("role") != "assistant":
+                continue
+            for call in m.get("tool_calls") or []:
+                fn = call.get("function") if isinstance(call, dict) else None
+                if not isinstance(fn, dict):
+                    continue
+                args = fn.get("arguments")
+                if isinstance(args, str):
+                    try:
+                        args = json.loads(args or "{}")
+                    except json.JSONDecodeError:
+                        args = None
+                yield fn.get("name"), args if isinstance(args, dict) else None
+
     def to_json(self) -> bytes:
         out = orjson.dumps(self.data)
         if self.original is not None and hash(out) == self.original[0]:

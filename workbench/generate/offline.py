@@ -40,15 +40,9 @@ class Coverage:
     def add_examples(self, examples) -> None:
         """Count what the project already has, so that generating fills its gaps first."""
         for ex in examples:
-            for m in ex.messages:
-                for c in (m.get("tool_calls") or []) if isinstance(m, dict) else []:
-                    fn = c.get("function") or {}
-                    try:
-                        args = json.loads(fn.get("arguments") or "{}")
-                    except (TypeError, json.JSONDecodeError):
-                        continue
-                    if isinstance(args, dict):
-                        self.add(fn.get("name", ""), args)
+            for name, args in ex.calls():
+                if args is not None:
+                    self.add(name or "", args)
 
     def add(self, tool: str, args: dict) -> None:
         self.tools[tool] += 1

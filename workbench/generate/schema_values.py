@@ -76,19 +76,10 @@ def harvest(examples) -> dict[tuple[str, str], list[Any]]:
     """Values the user's examples gave each parameter: {(tool, param): [values]}, and {("", param): [...]}."""
     out: dict[tuple[str, str], list[Any]] = defaultdict(list)
     for ex in examples:
-        for m in ex.messages:
-            if not isinstance(m, dict) or m.get("role") != "assistant":
-                continue
-            for call in m.get("tool_calls") or []:
-                fn = call.get("function") or {}
-                args = fn.get("arguments")
-                try:
-                    args = json.loads(args) if isinstance(args, str) else args
-                except json.JSONDecodeError:
-                    continue
-                for k, v in (args or {}).items() if isinstance(args, dict) else ():
-                    out[(fn.get("name", ""), k)].append(v)
-                    out[("", k)].append(v)
+        for name, args in ex.calls():
+            for k, v in (args or {}).items():
+                out[(name or "", k)].append(v)
+                out[("", k)].append(v)
     return out
 
 
