@@ -74,7 +74,7 @@ def generate(project, spec: GenerateSpec, progress: Progress | None = None, tool
             existing = project.load_examples().examples
         # The user's own examples (accepted) are where realistic values and phrasings come from
         # first, and what they already cover is counted, so generation fills the gaps.
-        accepted = [e for e in existing if e.meta.get("status") == "accepted"]
+        accepted = [e for e in existing if e.status == "accepted"]
         gen = OfflineGenerator(tools, project.settings.today, toolset, tool_names=spec.tools, examples=accepted)
         examples = gen.generate(spec, step)
         result.notes += gen.notes

@@ -110,22 +110,18 @@ class ValueMaker:
     def value(self, tool: str, name: str, schema: dict, rng: random.Random) -> Slot:
         """A value for parameter `name` of `tool` that passes `schema`, with the words for it."""
         schema = schema if isinstance(schema, dict) else {}
-        key = json.dumps(schema, sort_keys=True)
-        check = self.checkers.get(key)
-        if check is None:
-            check = self.checkers[key] = self._build_checker(schema)
         for candidate in self.candidates(tool, name, schema, rng):
-            value = candidate.value
-            problems: list = []
-            check(value, "", problems)
-            if not problems:
+            if self.fits(tool, name, schema, candidate.value):
                 return candidate
         raise ValueError(f"{tool}.{name}: no value satisfies its schema {json.dumps(schema)[:200]}")
 
     def fits(self, tool: str, name: str, schema: dict, value: Any) -> bool:
         """Whether `value` passes the parameter's schema."""
-        key = json.dumps(schema if isinstance(schema, dict) else {}, sort_keys=True)
-        check = self.checkers.get(key) or self.checkers.setdefault(key, self._build_checker(json.loads(key)))
+        schema = schema if isinstance(schema, dict) else {}
+        key = json.dumps(schema, sort_keys=True)
+        check = self.checkers.get(key)
+        if check is None:
+            check = self.checkers[key] = self._build_checker(schema)
         problems: list = []
         check(value, "", problems)
         return not problems
