@@ -367,3 +367,27 @@ def test_a_model_is_prompted_with_the_tool_format_it_was_trained_on(tmp_path):
                                                        "tool_format": "compact"}))
     (prompt,), _ = prompts_and_gold([case], tools, "S", trained_tool_format(tmp_path))
     assert "ping\n- host (string, required)" in prompt and "<tools>" not in prompt
+
+
+def test_a_time_budget_ends_training_and_says_where(capsys):
+    """`max_minutes`: once the budget has passed, the step that ends asks the trainer to stop (and
+    not to evaluate), which then saves the model as when its steps run out."""
+    from transformers import TrainerControl, TrainerState
+
+    from workbench.train.callbacks import BudgetCallback
+
+    state, control = TrainerState(global_step=40, max_steps=135), TrainerControl()
+    assert make_config("cpu-quick", {"max_minutes": 58}).max_minutes == 58
+    BudgetCallback(0).on_step_end(None, state, control)        # 0: no limit
+    assert not control.should_training_stop
+    within = BudgetCallback(58)
+    within.on_train_begin(None, state, control)
+    within.on_step_end(None, state, control)
+    assert not control.should_training_stop and within.reached_at is None
+    over = BudgetCallback(0.0001)                                # 6 ms
+    over.on_train_begin(None, state, control)
+    time.sleep(0.02)
+    control.should_evaluate = True
+    over.on_step_end(None, state, control)
+    assert control.should_training_stop and not control.should_evaluate and over.reached_at == 40
+    assert "time budget of 0.0001 minutes reached at step 40 of 135" in capsys.readouterr().out

@@ -12,6 +12,7 @@ from workbench.train.config import PRESETS, ConfigError, TrainConfig, make_confi
 
 FIELDS = [
     ("learning_rate", "learning rate"), ("epochs", "epochs"), ("max_steps", "max steps (-1: all epochs)"),
+    ("max_minutes", "time budget, minutes (0: none)"),
     ("batch_size", "batch size"), ("grad_accum", "gradient accumulation"), ("lora_r", "LoRA r"),
     ("lora_alpha", "LoRA alpha"), ("warmup_ratio", "warmup ratio"),
     ("decision_weight", "loss weight of deciding tokens (1: off)"), ("eval_every", "eval every N steps (0: epoch)"),

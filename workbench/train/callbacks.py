@@ -94,6 +94,28 @@ class StopCallback(TrainerCallback):
         return control
 
 
+class BudgetCallback(TrainerCallback):
+    """Ends training once `minutes` of it have passed in this launch: a CPU box given an hour gets a
+    model at the hour, whatever the pace of its steps (they vary by a third with the batch and the load)."""
+
+    def __init__(self, minutes: float):
+        self.seconds = minutes * 60
+        self.start = time.monotonic()
+        self.reached_at: int | None = None
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self.start = time.monotonic()
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if self.seconds and time.monotonic() - self.start >= self.seconds and not control.should_training_stop:
+            self.reached_at = state.global_step
+            print(f"[workbench] time budget of {self.seconds / 60:g} minutes reached at step {state.global_step} "
+                  f"of {state.max_steps}", flush=True)
+            control.should_training_stop = True
+            control.should_evaluate = False
+        return control
+
+
 class StatusCallback(TrainerCallback):
     def __init__(self, run: Run, describe_checkpoint=lambda path: None):
         self.run = run

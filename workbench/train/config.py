@@ -41,6 +41,9 @@ class TrainConfig(BaseModel):
     epochs: float = Field(3.0, gt=0.0)
     max_steps: int = Field(-1, ge=-1)
     """Stop after this many optimiser steps (-1: run all epochs)."""
+    max_minutes: float = Field(0.0, ge=0.0)
+    """Stop after this many minutes of training in one launch (0: no limit), and save the model as when
+    the steps run out. The schedule still spans `max_steps`: set both so the budget ends late in it."""
     batch_size: int = Field(8, ge=1)
     """Examples per micro-batch (all sharing one system-and-tools prefix)."""
     grad_accum: int = Field(1, ge=1)

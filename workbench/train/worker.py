@@ -66,7 +66,8 @@ def train(run: Run, resume: bool) -> str:
 
     from workbench.examples import ExampleFile
     from workbench.models import load_model
-    from workbench.train.callbacks import MetricsCallback, StatusCallback, StopCallback, ToolCallEvalCallback
+    from workbench.train.callbacks import (BudgetCallback, MetricsCallback, StatusCallback, StopCallback,
+                                           ToolCallEvalCallback)
     from workbench.train.config import run_config
     from workbench.train.data import featurize_all
     from workbench.train.trainer import WorkbenchTrainer
@@ -140,7 +141,7 @@ def train(run: Run, resume: bool) -> str:
                                          "labels": [f.labels for f in train_f]}),
         eval_dataset=Dataset.from_dict({"input_ids": [f.input_ids for f in val_f],
                                         "labels": [f.labels for f in val_f]}) if val_f else None,
-        callbacks=[MetricsCallback(run, lambda: holder["trainer"]), stop,
+        callbacks=[MetricsCallback(run, lambda: holder["trainer"]), stop, BudgetCallback(config.max_minutes),
                    StatusCallback(run, lambda path: save_prompt(path, tokenizer, meta)),
                    ToolCallEvalCallback(run, lambda: holder["trainer"], prompts, gold, tokenizer,
                                         torch.bfloat16 if precision == "bf16" else None, stop.is_requested)],
