@@ -207,7 +207,9 @@ def cmd_init(args) -> int:
     from workbench.toolset import project_toolset
 
     toolset = project_toolset(project)
+    examples = len(project.load_examples().examples)
     print(f"created {project.root} with {len(toolset.tools)} tools"
+          + (f" and the template's {examples} examples" if examples else "")
           + (f"; stubs: {toolset.stubs_path}" if toolset.has_stubs else ""))
     return 0
 

@@ -174,8 +174,9 @@ def init_project(root: str | Path, tools: list[dict] | None = None, *, settings:
                  examples: bytes | None = None, template: Path | None = None) -> Project:
     """Create a project directory. Refuses to overwrite an existing project.
 
-    `template`: a template folder (workbench.templates) whose tools, stubs and phrasebook the
-    project starts from; `tools`, when given too, replace the template's."""
+    `template`: a template folder (workbench.templates) whose tools, stubs, value pools and
+    phrasebook the project starts from, with its examples (examples.jsonl) unless `examples` is
+    given; `tools`, when given too, replace the template's."""
     root = Path(root)
     if (root / SETTINGS_FILE).exists():
         raise ProjectError(f"{root}: already a workbench project")
@@ -183,10 +184,12 @@ def init_project(root: str | Path, tools: list[dict] | None = None, *, settings:
     project = Project(root, settings or Settings(name=root.resolve().name))
     project.save_settings()
     if template is not None:
-        from workbench.templates import TOOLS_JSON, copy_code
+        from workbench.templates import EXAMPLES_JSONL, TOOLS_JSON, copy_code
 
         tools = tools if tools is not None else load_tools(template / TOOLS_JSON)
         copy_code(template, project.root)
+        if examples is None and (template / EXAMPLES_JSONL).is_file():
+            examples = (template / EXAMPLES_JSONL).read_bytes()
     project.save_tools(tools or [])
     atomic_write_bytes(project.examples_path, examples or b"")
     project.runs_dir.mkdir(exist_ok=True)

@@ -1,5 +1,6 @@
-"""Project templates: a folder with `tools.json` and, optionally, the project's own `stubs.py`
-and `phrases.py`, copied into a new project (which then owns them and may change them).
+"""Project templates: a folder with `tools.json` and, optionally, the project's own `stubs.py`,
+`values.json`, `phrases.py` and `examples.jsonl` (examples as a user writes them, accepted),
+copied into a new project (which then owns them and may change them).
 
 A template is named by its folder (`workbench init DIR --tools path/to/template`) or, when a
 package registers it under the entry-point group `workbench.templates`, by its name
@@ -17,6 +18,7 @@ from workbench.toolset import PHRASES_FILE, STUBS_FILE, VALUES_FILE
 
 GROUP = "workbench.templates"
 TOOLS_JSON = "tools.json"
+EXAMPLES_JSONL = "examples.jsonl"
 
 
 class TemplateError(Exception):

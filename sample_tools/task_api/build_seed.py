@@ -221,20 +221,19 @@ SEED = [
 ]
 
 
-def build() -> bytes:
+def build_file(rows, source: str, prefix: str) -> bytes:
+    """JSONL of these hand-written (category, turns) rows, each conversation run against fresh stubs."""
     toolset = sample_tools.get_toolset("task_api")
-    tools = toolset.tools
     entries = []
-    for n, (category, turns) in enumerate(SEED, 1):
-        session = toolset.session()
+    for n, (category, turns) in enumerate(rows, 1):
         # Error-recovery examples run calls the stubs refuse on purpose.
-        messages = record(turns, session, allow_errors=category == "error_recovery")
-        entries.append(make_example(messages, tools, category=category, source="seed", status="accepted",
-                                    example_id=f"seed_{n:03d}"))
+        messages = record(turns, toolset.session(), allow_errors=category == "error_recovery")
+        entries.append(make_example(messages, toolset.tools, category=category, source=source, status="accepted",
+                                    example_id=f"{prefix}_{n:03d}"))
     return serialize_entries(entries)
 
 
 if __name__ == "__main__":
     out = Path(__file__).with_name("seed.jsonl")
-    out.write_bytes(build())
+    out.write_bytes(build_file(SEED, source="seed", prefix="seed"))
     print(f"wrote {out} ({len(SEED)} examples)")
