@@ -14,12 +14,28 @@ its latest run (`workbench runs DIR/demo` shows progress; `workbench train` resu
           --data seed --set epochs=8 --constrained --no-base
       .venv/bin/python bench/quality.py --score /work/quality --data seed --constrained --no-base
 
-`--generated N` adds N offline-generated, verified examples (accepted, as a curator would)
-to a fresh copy of the demo project. `--data` is `val` (the project's held-out split) or
-`seed` (sample_tools/task_api/seed.jsonl). Metrics are the evaluator's (docs/metrics.md),
-plus abstention on the clarify and no_tool cases alone.
+A project's own toolset instead of the demo (issue 16): `--tools` is what `workbench init --tools`
+takes (a module of typed functions, which become the stubs too, or a template), `--examples` the
+user's hand-written examples (accepted; generation learns from them), `--data` the separate
+hand-written test cases:
+      .venv/bin/python bench/quality.py --home /tmp/qshop --detach --tools tests/toolsets/shop/stubs.py \
+          --examples tests/toolsets/shop/examples.jsonl --today 2026-03-02 --generated 500 --set max_steps=145
+      .venv/bin/python bench/quality.py --score /tmp/qshop --data tests/toolsets/shop/cases.jsonl --constrained --no-base
 
-    .venv/bin/python bench/quality.py [--generated N [--generated-only]] [--data val|seed]
+The Task API template with its phrasebook against the generic mechanism alone (`--no-phrasebook`),
+both from the template's own examples, scored on the seed:
+      .venv/bin/python bench/quality.py --home /tmp/qtask-pb --detach --tools task_api --today 2026-03-02 \
+          --generated 500 --set max_steps=70
+      .venv/bin/python bench/quality.py --home /tmp/qtask-gen --detach --tools task_api --today 2026-03-02 \
+          --generated 500 --set max_steps=70 --no-phrasebook
+
+`--generated N` adds N offline-generated, verified examples (accepted, as a curator would)
+to a fresh copy of the demo project. `--data` is `val` (the project's held-out split),
+`seed` (sample_tools/task_api/seed.jsonl) or a file of cases. Metrics are the evaluator's
+(docs/metrics.md), plus abstention on the clarify and no_tool cases alone.
+
+    .venv/bin/python bench/quality.py [--tools SRC [--no-phrasebook]] [--examples FILE] [--today DATE]
+                                      [--generated N [--generated-only]] [--data val|seed|FILE]
                                       [--set KEY=VALUE ...] [--constrained] [--no-base]
                                       [--home DIR [--detach] | --score DIR]
 """
@@ -59,7 +75,12 @@ def main() -> None:
     ap.add_argument("--generated", type=int, default=0)
     ap.add_argument("--generated-only", action="store_true")
     ap.add_argument("--seed", type=int, default=11, help="generation seed")
-    ap.add_argument("--data", default="val", choices=("val", "seed"))
+    ap.add_argument("--data", default="val", help="val, seed or a file of test cases")
+    ap.add_argument("--tools", help="a project of these tools instead of the demo (what `workbench init --tools` takes)")
+    ap.add_argument("--examples", type=Path, help="the user's own examples, accepted before generating")
+    ap.add_argument("--today", help="the project's today (the day its examples were written for)")
+    ap.add_argument("--no-phrasebook", action="store_true",
+                    help="drop the template's phrases.py: generate through the generic mechanism alone")
     ap.add_argument("--set", action="append", default=[])
     ap.add_argument("--constrained", action="store_true")
     ap.add_argument("--no-base", action="store_true", help="skip the base model's evaluation")
@@ -71,10 +92,9 @@ def main() -> None:
     home = args.score or args.home or tempfile.mkdtemp(prefix="wb-quality-")
     Path(home).mkdir(parents=True, exist_ok=True)
     os.environ["WORKBENCH_HOME"] = home
-    from workbench.project import ensure_demo_project
     from workbench.train.runs import list_runs
 
-    project = ensure_demo_project()
+    project = open_project(Path(home), args)
     if args.score:
         run = list_runs(project.runs_dir)[-1]
         if run.state != "finished":
@@ -95,6 +115,34 @@ def main() -> None:
         out = {"run": run.id, "state": run.state, "accepted_examples": n_train,
                "generated_only": args.generated_only, "train_wall_s": round(time.perf_counter() - start, 1)}
     print(json.dumps({**out, **score(project, run, args)}, indent=2))
+
+
+def open_project(home: Path, args):
+    """HOME/project when the bench made one of the user's tools (--tools), else the demo under HOME."""
+    from workbench.cli import main as cli
+    from workbench.project import Project, ensure_demo_project
+
+    root = home / "project"
+    if args.tools and not args.score:
+        if cli(["init", str(root), "--tools", args.tools]) != 0:
+            sys.exit(f"could not make a project of {args.tools}")
+    if not root.exists():
+        return ensure_demo_project()
+    project = Project.open(root)
+    if args.no_phrasebook and not args.score:
+        (root / "phrases.py").unlink(missing_ok=True)
+    if args.today:
+        project.settings.today = args.today
+        project.save_settings()
+    if args.examples and not args.score:
+        from workbench.examples import ExampleFile
+
+        ef = ExampleFile.load(args.examples)
+        for ex in ef.examples:
+            ex.meta["status"] = "accepted"
+        ef.path = project.examples_path
+        ef.save()
+    return project
 
 
 def prepare(project, args) -> int:
@@ -124,7 +172,8 @@ def score(project, run, args) -> dict:
     from workbench.evaluate.model_eval import evaluate
 
     metrics = run.metrics()
-    data = "val" if args.data == "val" else str(ROOT / "sample_tools" / "task_api" / "seed.jsonl")
+    data = {"val": "val", "seed": str(ROOT / "sample_tools" / "task_api" / "seed.jsonl")}.get(
+        args.data, str(Path(args.data).resolve()))
     out = {"steps": max((m["step"] for m in metrics), default=0),
            "tokens_per_s": round(sum(m["tokens_per_s"] for m in metrics if "tokens_per_s" in m)
                                  / max(1, sum(1 for m in metrics if "tokens_per_s" in m)), 1),
