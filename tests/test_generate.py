@@ -25,8 +25,9 @@ TODAY = "2026-03-02"
 
 
 def _project(tmp_path, toolset="task_api", **settings) -> Project:
+    """A project of the template's tools and stubs, without the template's examples (generation from nothing)."""
     return init_project(tmp_path / "p", settings=Settings(name="p", today=TODAY, **settings),
-                        template=sample_tools.get_toolset(toolset).folder)
+                        template=sample_tools.get_toolset(toolset).folder, examples=b"")
 
 
 def _calls(ex):

@@ -93,15 +93,17 @@ class Example:
                         names.append(fn["name"])
         return names
 
-    def calls(self) -> Iterable[tuple[str, dict | None]]:
+    def calls(self, refused: bool = True) -> Iterable[tuple[str, dict | None]]:
         """(name, arguments) of every call in the assistant turns; arguments None where they are
-        not a JSON object (broken examples are read, never trusted)."""
+        not a JSON object (broken examples are read, never trusted). `refused=False` leaves out
+        the calls whose tool result is an error (the wrong call of an error-recovery example)."""
+        skip = set() if refused else self._refused_call_ids()
         for m in self.messages:
             if not isinstance(m, dict) or m.get("role") != "assistant":
                 continue
             for call in m.get("tool_calls") or []:
                 fn = call.get("function") if isinstance(call, dict) else None
-                if not isinstance(fn, dict):
+                if not isinstance(fn, dict) or call.get("id") in skip:
                     continue
                 args = fn.get("arguments")
                 if isinstance(args, str):
@@ -110,6 +112,19 @@ class Example:
                     except json.JSONDecodeError:
                         args = None
                 yield fn.get("name"), args if isinstance(args, dict) else None
+
+    def _refused_call_ids(self) -> set:
+        out = set()
+        for m in self.messages:
+            if isinstance(m, dict) and m.get("role") == "tool" and isinstance(m.get("content"), str):
+                try:
+                    result = json.loads(m["content"])
+                except json.JSONDecodeError:
+                    continue
+                if isinstance(result, dict) and "error" in result:
+                    out.add(m.get("tool_call_id"))
+        out.discard(None)
+        return out
 
     def to_json(self) -> bytes:
         out = orjson.dumps(self.data)

@@ -14,6 +14,7 @@ import random
 import re
 from typing import Any
 
+from workbench.generate.chitchat import capabilities, chat_pool
 from workbench.generate.phrasings import Phrasing, learn
 from workbench.generate.schema_values import ValueMaker
 from workbench.generate.values import Dates, Slot
@@ -126,6 +127,11 @@ class Phrasebook:
         self.phrasings: dict[tuple[str, ...], list[Phrasing]] = {}
         for p in learn(examples, tools, dates.today):
             self.phrasings.setdefault(p.tools, []).append(p)
+        # Turns without a call: the user's own (their wording of chit-chat and of what is out of
+        # scope) with the generic pool that fits these tools.
+        self.chat = [(ex.first_user_message(), ex.messages[-1].get("content") or "") for ex in examples
+                     if ex.category == "no_tool" and len(ex.messages) == 2 and ex.messages[-1].get("content")]
+        self.chat += chat_pool(self.tools)
 
     def param_sets(self, tool: str) -> list[frozenset]:
         """The parameter sets the user's single-call phrasings of `tool` fill."""
@@ -196,8 +202,7 @@ class Phrasebook:
             return f"That didn't work: {result['error']}."
         if result is None:
             return "Done."
-        summary = json.dumps(result, ensure_ascii=False)
-        return f"Here is what I got: {summary[:300]}"
+        return describe(result)
 
     def answer_many(self, calls: list[tuple[str, dict]], results: list[Any]) -> str:
         return " ".join(self.answer(t, a, r) for (t, a), r in zip(calls, results, strict=False))
@@ -215,10 +220,11 @@ class Phrasebook:
         if own and rng.random() < 0.7:
             phrasing = rng.choice(own)
             rest = phrasing.params[0] - {missing}
-            ask = phrasing.without(0, missing)
+            ask = phrasing.without(0, missing, thing=action(tool, rng).partition(" ")[2] or "it")
             if ask is not None and rest:
                 _, slots = self.draw_values(tool, rest, rng)
-                ask = Phrasing(ask, phrasing.tools, (frozenset(rest),)).fill([{k: v.text for k, v in slots.items()}])
+                ask = Phrasing(ask, phrasing.tools, (frozenset(rest),), lowered=phrasing.lowered).fill(
+                    [{k: v.text for k, v in slots.items()}])
         if ask is None:
             ask = rng.choice(["{w}, please.", "I want to {w}.", "Can you {w}?", "{w}", "I'd like to {w}."]).format(
                 w=action(tool, rng))
@@ -231,8 +237,8 @@ class Phrasebook:
         return tool, {p: self.value(tool, p, props.get(p, {}), rng) for p in sorted(params)}
 
     def no_tool(self, rng: random.Random) -> tuple[str, str]:
-        names = ", ".join(self.tools)
-        return rng.choice(GENERIC_CHAT)(names)
+        ask, answer = pick(rng, self.chat)
+        return ask, answer.replace("{can}", capabilities([action(t, rng) for t in self.tools]))
 
     # -- scenarios over the stub world (need stubs)
     def multi_step(self, conv: Conversation, rng: random.Random, draw_call) -> bool:
@@ -308,11 +314,18 @@ class Phrasebook:
             if not fixable:
                 continue
             name = rng.choice(fixable)
+            # Wrong values: another draw's, or a near miss of the right one ("7" or "task_87" for "task_7").
+            schema = (self.tools[tool].get("parameters", {}).get("properties") or {}).get(name) or {}
+            wrong = [Slot(v, v) for v in near_misses(good[name].value)
+                     if (name.lower().endswith("id") or "pattern" in schema) and self.values.fits(tool, name, schema, v)]
+            rng.shuffle(wrong)
             for _ in range(6):
                 _, other = draw_call(tool)
-                if name not in other or other[name].value == good[name].value:
+                wrong.append(other.get(name))
+            for slot in wrong:
+                if slot is None or slot.value == good[name].value:
                     continue
-                bad = {**good, name: other[name]}
+                bad = {**good, name: slot}
                 if not is_error(conv.probe(tool, {k: s.value for k, s in bad.items()})):
                     continue
                 conv.user(self.request(tool, bad, rng))
@@ -333,11 +346,57 @@ class Phrasebook:
         return False
 
 
+def near_misses(value: Any) -> list[str]:
+    """What a person gets wrong about an id or code: its number alone, "#" and the number, another number."""
+    if not isinstance(value, str):
+        return []
+    m = re.search(r"\d+", value)
+    if m is None or m.group() == value:
+        return []
+    n = m.group()
+    other = str(int(n) * 7 % (10 ** len(n)) or 1).zfill(len(n)) if len(n) > 1 else str((int(n) + 5) % 10) + n
+    return [n, f"#{n}", value[:m.start()] + other + value[m.end():]]
+
+
+def _label(item: Any) -> str:
+    """A list item as a person names it: "task_3 (Renew passport)", "ORD-104871", "Lisbon"."""
+    if not isinstance(item, dict):
+        return str(item)
+    scalars = [(k, v) for k, v in item.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)]
+    ident = next((str(v) for k, v in scalars if k.lower().endswith("id")), None)
+    name = next((str(v) for k, v in scalars if k.lower() in ("title", "name", "label", "subject")), None)
+    if ident and name:
+        return f"{ident} ({name})"
+    return ident or name or (str(scalars[0][1]) if scalars else "one item")
+
+
+def describe(result: Any) -> str:
+    """A tool result in a sentence, from its shape alone (the generic answer after a call)."""
+    if isinstance(result, list):
+        result = {"results": result}
+    if not isinstance(result, dict):
+        return f"Done: {result}."
+    # A list of records is what was asked for ({"tasks": [...]}); a record's own lists ("tags") are details.
+    records = [(k, v) for k, v in result.items() if isinstance(v, list) and (not v or isinstance(v[0], dict))]
+    scalars = [f"{k.replace('_', ' ')} {v}" for k, v in result.items()
+               if isinstance(v, (str, int, float)) and not isinstance(v, bool)][:4]
+    if records or not scalars:
+        key, items = (records or [(k, v) for k, v in result.items() if isinstance(v, list)] or [("", [])])[0]
+        what = key.replace("_", " ") or "results"
+        if not items:
+            return f"No {what} found."
+        names = ", ".join(_label(i) for i in items[:3])
+        more = f", and {len(items) - 3} more" if len(items) > 3 else ""
+        return f"Found {len(items)} {what}: {names}{more}."
+    return "Done: " + ", ".join(scalars) + "."
+
+
 def _fields(result: Any, depth: int = 0):
-    """(name, value) of the scalar fields of a tool result, outer ones first; of a list, its first item."""
+    """(name, value) of the scalar fields of a tool result, outer ones first; of a list, its one item.
+    A list of several is skipped: "then update that one" would not say which."""
     if depth > 3:
         return
-    if isinstance(result, list) and result:
+    if isinstance(result, list) and len(result) == 1:
         yield from _fields(result[0], depth + 1)
     elif isinstance(result, dict):
         for k, v in result.items():
@@ -348,13 +407,3 @@ def _fields(result: Any, depth: int = 0):
                 yield from _fields(v, depth + 1)
 
 
-GENERIC_CHAT = [
-    lambda names: ("Hi!", "Hello! How can I help you today?"),
-    lambda names: ("Thanks a lot", "You're welcome!"),
-    lambda names: ("What can you do?", f"I can help with these tools: {names}. What would you like to do?"),
-    lambda names: ("Who wrote Pride and Prejudice?", "Jane Austen wrote Pride and Prejudice, published in 1813."),
-    lambda names: ("Tell me something interesting", "Octopuses have three hearts and blue blood."),
-    lambda names: ("ok, bye", "Goodbye! Come back any time."),
-    lambda names: ("How do I boil an egg?", "Put it in boiling water for about 7 minutes for a firm yolk, then cool "
-                                            "it in cold water."),
-]

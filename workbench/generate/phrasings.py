@@ -3,9 +3,11 @@
 An accepted example whose first turn is a request answered by one call turn (one call, or
 several in parallel) becomes a `Phrasing` when every argument value can be found in the
 user's words: strings as written (or with `_` read as a space), numbers as written, dates as
-any way of saying them relative to the project's today ("tomorrow", "Friday", "March 6").
-New requests re-fill the slots with new values; the more examples a user accepts or writes,
-the more ways of asking the generator has.
+any way of saying them relative to the project's today ("tomorrow", "Friday", "March 6"),
+lists as said ("office and supplies", "office, supplies"). New requests re-fill the slots
+with new values, in the case the user wrote them ("remind me to call mom" for the title
+"Call mom" re-fills with "book a haircut", not "Book a haircut"); the more examples a user
+accepts or writes, the more ways of asking the generator has.
 """
 
 from __future__ import annotations
@@ -29,20 +31,41 @@ class Phrasing:
     tools: tuple[str, ...]            # the tool of each call, in order
     params: tuple[frozenset, ...]     # the parameters each call sets (all of them are slots)
     source: str = ""                  # the example it came from
+    lowered: frozenset = frozenset()  # (call, param) slots the user wrote with a small first letter
 
     def fill(self, values: list[dict[str, str]]) -> str:
         """The request with call i's parameter p said as values[i][p]."""
-        return re.sub(r"\{(\d+):([^{}]+)\}", lambda m: values[int(m.group(1))][m.group(2)], self.text)
+        def said(m: re.Match) -> str:
+            i, param = int(m.group(1)), m.group(2)
+            text = values[i][param]
+            return _lower_first(text) if (i, param) in self.lowered else text
 
-    def without(self, call: int, param: str) -> str | None:
-        """The request with one slot's words removed (a clarifying request), or None if that reads badly."""
+        text = re.sub(r"\{(\d+):([^{}]+)\}", said, self.text)
+        # "on Thursday" re-filled with "tomorrow": people say "tomorrow", not "on tomorrow".
+        return re.sub(r"\bon (today|tomorrow|the day after tomorrow)\b", r"\1", text)
+
+    def without(self, call: int, param: str, thing: str = "it") -> str | None:
+        """The request with one slot's words removed (a clarifying request), or None if that reads badly.
+        A quoted slot ("Add '{title}' with high priority") becomes `thing` ("Add a task with ...")."""
         slot = re.escape(f"{{{call}:{param}}}")
         label = re.escape(param.replace("_", " "))
+        quoted = re.compile(rf"['\"‘“]{slot}['\"’”]")
+        if quoted.search(self.text):
+            text = quoted.sub(thing, self.text, count=1)
+            return re.sub(r"\s+([,.?!])", r"\1", text).strip()
         text = re.sub(rf"\s*(?:\b(?:for|to|from|at|on|in|with|of|by|is|as)\s+)?(?:(?:the\s+)?{label}:?\s+)?{slot}",
                       "", self.text, count=1)
         if "{" + f"{call}:{param}" + "}" in text or len(text.split()) < 2:
             return None
-        return re.sub(r"\s+([,.?!])", r"\1", text).strip()
+        text = re.sub(r"\s+([,.?!])", r"\1", text).strip()
+        return re.sub(r":(?=[,.?!]|$)", "", text)   # "new task:, tag it home" -> "new task, tag it home"
+
+
+def _lower_first(text: str) -> str:
+    """"Call mom" -> "call mom", but "USB cable" and "ORD-104871" stay as they are."""
+    if len(text) > 1 and text[0].isupper() and not text[1].isupper() and not text[1].isdigit():
+        return text[0].lower() + text[1:]
+    return text
 
 
 def date_phrases(iso: str, today: dt.date) -> list[str]:
@@ -85,6 +108,14 @@ def value_phrases(value, schema: dict, today: dt.date) -> list[str]:
             except ValueError:
                 return [value]
         return sorted({value, value.replace("_", " ")}, key=len, reverse=True)
+    if isinstance(value, list) and value and all(isinstance(v, (str, int, float)) for v in value):
+        items = [str(v) for v in value]
+        if len(items) == 1:
+            return value_phrases(value[0], schema.get("items") or {}, today)
+        head, last = ", ".join(items[:-1]), items[-1]
+        forms = {f"{head} and {last}", f"{head}, and {last}", ", ".join(items), f"{head} & {last}",
+                 " ".join(f"#{v}" for v in items)}
+        return sorted(forms, key=len, reverse=True)
     return []
 
 
@@ -99,6 +130,11 @@ def learn(examples, tools: list[dict], today: dt.date) -> list[Phrasing]:
         calls = msgs[1].get("tool_calls") or []
         if not calls or any((c.get("function") or {}).get("name") not in props for c in calls):
             continue
+        # Only a request answered by this one call turn: in a multi-step or error-recovery
+        # example the first calls do part of what was asked, or the wrong thing.
+        if sum(1 for m in msgs if m.get("role") == "assistant" and m.get("tool_calls")) > 1 \
+                or len(list(ex.calls())) != len(list(ex.calls(refused=False))):
+            continue
         phrasing = _slot(msgs[0].get("content") or "", calls, props, today, ex.id)
         if phrasing is not None:
             out.append(phrasing)
@@ -108,7 +144,7 @@ def learn(examples, tools: list[dict], today: dt.date) -> list[Phrasing]:
 def _slot(text: str, calls: list[dict], props: dict, today: dt.date, source: str) -> Phrasing | None:
     taken: list[tuple[int, int]] = []
     slots: list[tuple[int, int, str]] = []
-    names, params = [], []
+    names, params, lowered = [], [], set()
     for i, call in enumerate(calls):
         fn = call["function"]
         try:
@@ -125,9 +161,11 @@ def _slot(text: str, calls: list[dict], props: dict, today: dt.date, source: str
                 return None   # a value the user did not say as such: this example cannot be re-filled
             taken.append(span)
             slots.append((*span, f"{{{i}:{param}}}"))
+            if isinstance(value, str) and text[span[0]].islower() and value[:1].isupper():
+                lowered.add((i, param))
     for start, end, slot in sorted(slots, reverse=True):
         text = text[:start] + slot + text[end:]
-    return Phrasing(text, tuple(names), tuple(params), source)
+    return Phrasing(text, tuple(names), tuple(params), source, frozenset(lowered))
 
 
 def _find(text: str, phrases: list[str], taken: list[tuple[int, int]]) -> tuple[int, int] | None:

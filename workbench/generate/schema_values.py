@@ -73,10 +73,11 @@ def hints(description: str) -> tuple[list[str], bool]:
 
 
 def harvest(examples) -> dict[tuple[str, str], list[Any]]:
-    """Values the user's examples gave each parameter: {(tool, param): [values]}, and {("", param): [...]}."""
+    """Values the user's examples gave each parameter: {(tool, param): [values]}, and {("", param): [...]}.
+    Calls the tools refused (the wrong first try of an error recovery) teach no values."""
     out: dict[tuple[str, str], list[Any]] = defaultdict(list)
     for ex in examples:
-        for name, args in ex.calls():
+        for name, args in ex.calls(refused=False):
             for k, v in (args or {}).items():
                 out[(name or "", k)].append(v)
                 out[("", k)].append(v)
@@ -148,12 +149,14 @@ class ValueMaker:
             else:
                 yield slot
         own = self.user.get((tool, name)) or self.user.get(("", name)) or []
-        if own and rng.random() < 0.6:
-            v = rng.choice(own)
-            yield Slot(v, _said(v))
         pool = self.pools.get(f"{tool}.{name}") or self.pools.get(name) or []
-        if pool and rng.random() < 0.9:
-            v = rng.choice(pool)
+        if pool:
+            # The project's own list of what this parameter holds, with the values its examples used:
+            # nothing generic is more realistic, and one example's value is not drawn half the time.
+            v = rng.choice(pool + [v for v in own if v not in pool])
+            yield Slot(v, _said(v))
+        elif own and rng.random() < 0.6:
+            v = rng.choice(own)
             yield Slot(v, _said(v))
         listed, closed = hints(desc)
         examples = [v for v in schema.get("examples") or [] if not isinstance(v, (dict, list))]

@@ -1,0 +1,120 @@
+"""Generation from a template's data alone: the Task API's own examples (sample_tools/task_api/
+examples.jsonl) and value pools, without its phrasebook. What the examples teach (phrasings with
+lists and the user's case, values from calls that worked), and what the generic answers and
+error recoveries look like."""
+
+import datetime as dt
+import json
+from collections import Counter
+from pathlib import Path
+
+from workbench.cli import main
+from workbench.examples import ExampleFile
+from workbench.generate import GenerateSpec, generate
+from workbench.generate.phrasebook import describe, near_misses
+from workbench.generate.phrasings import learn
+from workbench.generate.schema_values import harvest
+from workbench.project import Project
+
+ROOT = Path(__file__).resolve().parents[1]
+TASK_API = ROOT / "sample_tools/task_api"
+TODAY = dt.date(2026, 3, 2)
+
+
+def task_project(tmp_path, phrasebook: bool = False) -> Project:
+    assert main(["init", str(tmp_path / "tasks"), "--tools", "task_api"]) == 0
+    project = Project.open(tmp_path / "tasks")
+    project.settings.today = TODAY.isoformat()
+    project.save_settings()
+    if not phrasebook:
+        (project.root / "phrases.py").unlink()
+    return project
+
+
+def test_a_template_starts_the_project_with_its_own_examples_never_the_test_cases(tmp_path):
+    project = task_project(tmp_path)
+    mine = project.load_examples().examples
+    assert len(mine) == 26 and all(e.status == "accepted" for e in mine)
+    assert (project.root / "values.json").is_file()
+    seed = ExampleFile.load(TASK_API / "seed.jsonl").examples
+    assert not {e.first_user_message().lower() for e in seed} & {e.first_user_message().lower() for e in mine}
+
+
+def test_phrasings_read_lists_and_keep_the_users_case():
+    mine = ExampleFile.load(TASK_API / "examples.jsonl").examples
+    tools = json.loads((TASK_API / "tools.json").read_text())
+    phrasings = {p.text: p for p in learn(mine, tools, TODAY)}
+    assert "Add a task to {0:title}, tagged {0:tags}, due {0:due_date}" in phrasings   # "home and admin"
+    said = phrasings["new task: {0:title}, tag it {0:tags}"]
+    assert said.lowered == {(0, "title")}
+    assert said.fill([{"title": "Pay the parking fine", "tags": "car"}]) == "new task: pay the parking fine, tag it car"
+    # The title stays as written where the user capitalised it.
+    quoted = phrasings["Add '{0:title}' with high priority"] if "Add '{0:title}' with high priority" in phrasings \
+        else phrasings["Add '{0:title}' with {0:priority} priority"]
+    assert quoted.fill([{"title": "Pay the parking fine", "priority": "low"}]).startswith("Add 'Pay the parking fine'")
+    # Relative days fill where a weekday was: "on tomorrow" is not said.
+    haircut = phrasings["remind me to {0:title} on {0:due_date}"]
+    assert haircut.fill([{"title": "Call mom", "due_date": "tomorrow"}]) == "remind me to call mom tomorrow"
+    # A request answered by several call turns, or by a refused call, is not a one-call phrasing.
+    texts = " | ".join(phrasings)
+    assert "right away" not in texts and "complete task {0:task_id}" not in texts and "passport" not in texts
+
+
+def test_values_come_only_from_calls_that_worked():
+    mine = ExampleFile.load(TASK_API / "examples.jsonl").examples
+    ids = set(harvest(mine)[("", "task_id")])
+    assert ids >= {"task_15", "task_42", "task_21"} and not ids & {"21", "task_50"}
+
+
+def test_near_misses_and_answers_in_words():
+    assert near_misses("task_7") == ["7", "#7", "task_27"]
+    assert near_misses("ORD-104871") == ["104871", "#104871", "ORD-734097"]
+    assert near_misses("Downtown") == [] and near_misses("2026") == [] and near_misses(7) == []
+    tasks = {"tasks": [{"task_id": "task_3", "title": "Renew passport", "tags": ["personal"]},
+                       {"task_id": "task_7", "title": "Book dentist appointment"}], "count": 2}
+    assert describe(tasks) == "Found 2 tasks: task_3 (Renew passport), task_7 (Book dentist appointment)."
+    assert describe({"tasks": [], "count": 0}) == "No tasks found."
+    assert describe({"task_id": "task_3", "title": "Renew passport", "tags": ["personal"]}) == \
+        "Done: task id task_3, title Renew passport."
+    assert describe({"deleted": "task_15"}) == "Done: deleted task_15."
+
+
+def test_the_task_api_generates_from_its_data_without_a_phrasebook(tmp_path):
+    project = task_project(tmp_path)
+    result = generate(project, GenerateSpec(n=300, seed=11))
+    stages = Counter(e.meta["verification"].get("stage") for e in result.rejected)
+    assert stages["format"] == 0 and stages["execution"] == 0, result.summary()
+    assert {e.category for e in result.accepted} == {"single", "parallel", "clarify", "no_tool", "multi_step",
+                                                     "error_recovery"}
+    asks = [e.first_user_message() for e in result.accepted]
+    # Titles from the template's value pool, said in the user's own phrasings.
+    pool = json.loads((TASK_API / "values.json").read_text())["title"]
+    titles = [json.loads(c["function"]["arguments"]).get("title") for e in result.accepted for m in e.messages
+              for c in m.get("tool_calls") or [] if c["function"]["name"] == "create_task"]
+    assert titles and sum(t in pool or t in {"Book a haircut", "Pay the electricity bill", "Water the garden",
+                                             "Email the landlord about the heating", "Order office chairs",
+                                             "Renew the domain name", "Back up the photos", "Fix the leaking tap"}
+                          for t in titles) == len(titles)
+    assert any(a.startswith("remind me to ") or a.startswith("Remind me to ") for a in asks)
+    # A clarifying request made from a quoted title names the thing instead: "Add a task with high priority".
+    clarify = [e.first_user_message() for e in result.accepted if e.category == "clarify"]
+    assert not any("''" in a or ":," in a for a in clarify)
+    assert any(a.startswith("Add a task with") for a in clarify), clarify
+    # Error recoveries start from an id the user got slightly wrong, and end with the call that works.
+    recoveries = [e for e in result.accepted if e.category == "error_recovery"]
+    first = [json.loads(e.messages[1]["tool_calls"][0]["function"]["arguments"]) for e in recoveries]
+    assert any(a.get("task_id", "").isdigit() or a.get("task_id", "").startswith("#") for a in first)
+    # Answers are sentences, not dumped JSON.
+    assert not any(e.messages[-1]["content"].lstrip().startswith(("{", "Here is what I got")) for e in result.accepted)
+
+
+def test_no_tool_turns_leave_out_what_the_projects_tools_might_serve():
+    from workbench.generate.chitchat import chat_pool
+
+    def asks(template: str) -> set[str]:
+        tools = json.loads((ROOT / "sample_tools" / template / "tools.json").read_text())
+        return {ask for ask, _ in chat_pool({t["function"]["name"]: t["function"] for t in tools})}
+
+    assert "Email Sara the report" in asks("task_api") and "Email Sara the report" not in asks("search_email")
+    assert "Will it rain today?" in asks("task_api") and "Will it rain today?" not in asks("weather")
+    assert len(asks("task_api")) >= 40
