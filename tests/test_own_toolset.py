@@ -117,6 +117,20 @@ def test_generation_for_a_toolset_the_workbench_does_not_ship(tmp_path):
         return any(isinstance(v, str) and v in turns[1]["content"] and v not in ex.first_user_message()
                    for v in second.values())
     assert sum(chained(e) for e in result.accepted if e.category == "multi_step") >= 10
+    # An item named by what it is ("the wool socks"), not its SKU: the order is looked up first, and
+    # the return takes the SKU of the item of that name in the result.
+    named = 0
+    for e in result.accepted:
+        turns = [m for m in e.messages if m.get("role") in ("assistant", "tool")]
+        calls = [c["function"] for m in turns for c in m.get("tool_calls") or []]
+        if e.category != "multi_step" or [c["name"] for c in calls] != ["find_order", "start_return"]:
+            continue
+        sku = json.loads(calls[1]["arguments"])["sku"]
+        item = next(i for i in json.loads(turns[1]["content"])["items"] if i["sku"] == sku)
+        if item["name"].lower() in e.first_user_message().lower():
+            assert sku not in e.first_user_message()
+            named += 1
+    assert named >= 5
     # Values the user's examples used are reused (realistic ids that exist in the stub world).
     assert any(v == "ORD-104233" for _, k, v in values if k == "order_id")
     # The clarifying questions ask in the parameter's own words, not "what should I use for ...".
@@ -177,7 +191,7 @@ def test_the_users_examples_teach_the_generator_how_to_ask(tmp_path):
 
 
 def test_generation_fills_the_gaps_of_what_the_user_already_has(tmp_path):
-    """The user's examples call convert_price 4 times, find_order and list_orders 3, start_return 2,
+    """The user's examples call convert_price and find_order 4 times, list_orders 3, start_return 2,
     cancel_order and schedule_pickup once: a small batch goes to the least covered first."""
     project = shop_project(tmp_path)
     result = generate(project, GenerateSpec(n=4, seed=2, mix={"single": 1.0}))

@@ -48,6 +48,10 @@ def test_phrasings_read_lists_and_keep_the_users_case():
     said = phrasings["new task: {0:title}, tag it {0:tags}"]
     assert said.lowered == {(0, "title")}
     assert said.fill([{"title": "Pay the parking fine", "tags": "car"}]) == "new task: pay the parking fine, tag it car"
+    # Without a slot, for a clarifying request: a quoted title or an id becomes the thing acted on.
+    quoted = next(p for text, p in phrasings.items() if text.startswith("Add '{0:title}' with"))
+    assert quoted.without(0, "title", "a task").startswith("Add a task with")
+    assert phrasings["get rid of {0:task_id}"].without(0, "task_id", "the task", names=True) == "get rid of the task"
     # The title stays as written where the user capitalised it.
     quoted = phrasings["Add '{0:title}' with high priority"] if "Add '{0:title}' with high priority" in phrasings \
         else phrasings["Add '{0:title}' with {0:priority} priority"]
@@ -96,10 +100,9 @@ def test_the_task_api_generates_from_its_data_without_a_phrasebook(tmp_path):
                                              "Renew the domain name", "Back up the photos", "Fix the leaking tap"}
                           for t in titles) == len(titles)
     assert any(a.startswith("remind me to ") or a.startswith("Remind me to ") for a in asks)
-    # A clarifying request made from a quoted title names the thing instead: "Add a task with high priority".
+    # Clarifying requests read as requests: no empty quotes, no "Get rid" with its object cut off.
     clarify = [e.first_user_message() for e in result.accepted if e.category == "clarify"]
-    assert not any("''" in a or ":," in a for a in clarify)
-    assert any(a.startswith("Add a task with") for a in clarify), clarify
+    assert not any("''" in a or ":," in a or a.rstrip(".?!") in ("Get rid", "Is done") for a in clarify), clarify
     # Error recoveries start from an id the user got slightly wrong, and end with the call that works.
     recoveries = [e for e in result.accepted if e.category == "error_recovery"]
     first = [json.loads(e.messages[1]["tool_calls"][0]["function"]["arguments"]) for e in recoveries]

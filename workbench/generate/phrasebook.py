@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from workbench.generate.chitchat import capabilities, chat_pool
-from workbench.generate.phrasings import Phrasing, learn
+from workbench.generate.phrasings import Phrasing, lower_first, learn
 from workbench.generate.schema_values import ValueMaker
 from workbench.generate.values import Dates, Slot
 
@@ -158,13 +158,14 @@ class Phrasebook:
         return 0
 
     # -- how a call is asked for
-    def request(self, tool: str, slots: dict[str, Slot], rng: random.Random) -> str:
+    def request(self, tool: str, slots: dict[str, Slot], rng: random.Random, plain=frozenset()) -> str:
         """A short request derived from the tool's name and the values (never its description, which
-        reads like documentation, not like a person)."""
+        reads like documentation, not like a person). `plain`: slots said without their parameter's
+        name ("the desk lamp", not "sku the desk lamp")."""
         phrased = self._phrased([(tool, slots)], rng) if rng.random() < 0.85 else None
         if phrased:
             return phrased
-        parts = [self.said(name, slot, rng) for name, slot in slots.items()]
+        parts = [slot.text if name in plain else self.said(name, slot, rng) for name, slot in slots.items()]
         lead = rng.choice(["Please {w}", "{w}", "Could you {w}", "I need to {w}", "Can you {w}", "I'd like to {w}"])
         text = lead.format(w=action(tool, rng))
         if parts:
@@ -220,7 +221,9 @@ class Phrasebook:
         if own and rng.random() < 0.7:
             phrasing = rng.choice(own)
             rest = phrasing.params[0] - {missing}
-            ask = phrasing.without(0, missing, thing=action(tool, rng).partition(" ")[2] or "it")
+            schema = (fn.get("parameters", {}).get("properties") or {}).get(missing)
+            ask = phrasing.without(0, missing, thing=action(tool, rng).partition(" ")[2] or "it",
+                                   names=_identifies(missing, schema))
             if ask is not None and rest:
                 _, slots = self.draw_values(tool, rest, rng)
                 ask = Phrasing(ask, phrasing.tools, (frozenset(rest),), lowered=phrasing.lowered).fill(
@@ -244,8 +247,11 @@ class Phrasebook:
     def multi_step(self, conv: Conversation, rng: random.Random, draw_call) -> bool:
         """Two steps: mostly a result field of the first call feeding a parameter of the second
         (start a return, then book its drop-off); else two requests done in order."""
-        if conv.session is not None and rng.random() < 0.7 and self._chain(conv, rng, draw_call):
-            return True
+        if conv.session is not None and rng.random() < 0.7:
+            if rng.random() < 0.5 and self._named_chain(conv, rng, draw_call):
+                return True
+            if self._chain(conv, rng, draw_call):
+                return True
         (t1, s1), (t2, s2) = draw_call(), draw_call()
         if t1 == t2 and {k: v.value for k, v in s1.items()} == {k: v.value for k, v in s2.items()}:
             return False
@@ -300,6 +306,61 @@ class Phrasebook:
             return True
         return False
 
+    def _named_chain(self, conv: Conversation, rng: random.Random, draw_call) -> bool:
+        """Acting on a thing the user names, whose id only a lookup gives: "the desk lamp in ORD-106114
+        arrived broken" looks the order up, then starts the return with the lamp's SKU read off the
+        result. The lookup keeps only what it requires and what the act shares (the order number,
+        said once); the thing is said by its name or title in the result."""
+        if conv.fresh is None:
+            return False
+        for _ in range(6):
+            t1, drawn = draw_call()
+            required = set(self.tools[t1].get("parameters", {}).get("required") or [])
+            # The lookup keeps what it needs and what the act shares (said once, in the request); an
+            # optional filter the user did not ask for is left out ("list my tasks", not "... tagged home").
+            acts = []
+            for t2, fn in self.tools.items():
+                props = fn.get("parameters", {}).get("properties") or {}
+                kept = {k: v for k, v in drawn.items() if k in required or k in props and _identifies(k, props[k])}
+                if t2 != t1 and set(kept) <= set(props):
+                    acts.append((t2, kept))
+            if not acts:
+                continue
+            t2, s1 = rng.choice(acts)
+            a1 = {k: v.value for k, v in s1.items()}
+            world = conv.fresh()
+            r1 = json.loads(world.call(t1, a1))
+            if is_error(r1):
+                continue
+            named = list(_named_items(r1))
+            props = self.tools[t2].get("parameters", {}).get("properties") or {}
+            keys = [k for k, schema in props.items() if k not in a1 and _identifies(k, schema)
+                    and any(k in item for item, _ in named)]
+            if not keys:
+                continue
+            key = rng.choice(keys)
+            item, label = rng.choice([(i, n) for i, n in named if key in i])
+            if not self.values.fits(t2, key, props[key], item[key]):
+                continue
+            _, s2 = draw_call(t2)
+            said = {**{k: v for k, v in s2.items() if k != key and k not in s1}, **s1}
+            a2 = {**{k: v.value for k, v in said.items()}, key: item[key]}
+            if is_error(json.loads(world.call(t2, a2))):
+                continue
+            # A name is a noun ("the desk lamp"); a title reads like a sentence ("'Renew passport'").
+            name = f"the {lower_first(label)}" if any(item.get(k) == label for k in ("name", "label")) \
+                else f"'{label}'"
+            # Said in the order a person says it: the thing, where it is (the lookup's values), the rest.
+            slots = {key: Slot(item[key], name), **s1, **{k: v for k, v in said.items() if k not in s1}}
+            conv.user(self.request(t2, slots, rng, plain={key}))
+            r1 = conv.call([(t1, a1)])
+            r2 = conv.call([(t2, a2)])
+            if is_error(r1[0]) or is_error(r2[0]):
+                return False
+            conv.say(self.answer(t2, a2, r2[0]))
+            return True
+        return False
+
     def error_recovery(self, conv: Conversation, rng: random.Random, draw_call) -> bool:
         """A call the stubs refuse, the assistant saying why, the user correcting one value, and the
         corrected call succeeding. Both calls are real: the failing one differs from a call that
@@ -344,6 +405,28 @@ class Phrasebook:
                 conv.say(self.answer(tool, {k: s.value for k, s in good.items()}, r2[0]))
                 return True
         return False
+
+
+def _identifies(name: str, schema: Any) -> bool:
+    """An id or a patterned code: what a person reads off a result rather than says."""
+    return isinstance(schema, dict) and (name.lower().endswith("id") or "pattern" in schema)
+
+
+def _named_items(result: Any, depth: int = 0):
+    """(item, its name) of the list items in a result that a person can name: {"sku": ..., "name": "Desk lamp"}."""
+    if depth > 3:
+        return
+    if isinstance(result, dict):
+        for v in result.values():
+            yield from _named_items(v, depth + 1)
+    elif isinstance(result, list):
+        for item in result:
+            if isinstance(item, dict):
+                label = next((v for k, v in item.items() if k.lower() in ("name", "title", "label")
+                              and isinstance(v, str) and v.strip()), None)
+                if label is not None:
+                    yield item, label
+                yield from _named_items(item, depth + 1)
 
 
 def near_misses(value: Any) -> list[str]:

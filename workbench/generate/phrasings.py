@@ -38,18 +38,19 @@ class Phrasing:
         def said(m: re.Match) -> str:
             i, param = int(m.group(1)), m.group(2)
             text = values[i][param]
-            return _lower_first(text) if (i, param) in self.lowered else text
+            return lower_first(text) if (i, param) in self.lowered else text
 
         text = re.sub(r"\{(\d+):([^{}]+)\}", said, self.text)
         # "on Thursday" re-filled with "tomorrow": people say "tomorrow", not "on tomorrow".
         return re.sub(r"\bon (today|tomorrow|the day after tomorrow)\b", r"\1", text)
 
-    def without(self, call: int, param: str, thing: str = "it") -> str | None:
+    def without(self, call: int, param: str, thing: str = "it", names: bool = False) -> str | None:
         """The request with one slot's words removed (a clarifying request), or None if that reads badly.
-        A quoted slot ("Add '{title}' with high priority") becomes `thing` ("Add a task with ...")."""
+        A quoted slot ("Add '{title}' with high priority"), or one that `names` the thing acted on
+        ("get rid of {task_id}"), becomes `thing` ("Add a task with ...", "get rid of the task")."""
         slot = re.escape(f"{{{call}:{param}}}")
         label = re.escape(param.replace("_", " "))
-        quoted = re.compile(rf"['\"‘“]{slot}['\"’”]")
+        quoted = re.compile(rf"['\"‘“]{slot}['\"’”]" + (rf"|{slot}" if names else ""))
         if quoted.search(self.text):
             text = quoted.sub(thing, self.text, count=1)
             return re.sub(r"\s+([,.?!])", r"\1", text).strip()
@@ -61,7 +62,7 @@ class Phrasing:
         return re.sub(r":(?=[,.?!]|$)", "", text)   # "new task:, tag it home" -> "new task, tag it home"
 
 
-def _lower_first(text: str) -> str:
+def lower_first(text: str) -> str:
     """"Call mom" -> "call mom", but "USB cable" and "ORD-104871" stay as they are."""
     if len(text) > 1 and text[0].isupper() and not text[1].isupper() and not text[1].isdigit():
         return text[0].lower() + text[1:]

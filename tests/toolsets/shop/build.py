@@ -5,6 +5,9 @@
 - cases.jsonl: 32 test cases in other words and with other values (orders, SKUs, emails,
   currencies, stores, times), used only to score models. No generator reads this file.
 
+An item named by what it is ("the desk lamp") rather than its SKU is found by looking the order
+up first: no model can know the SKU otherwise.
+
 Every request, call and answer below was written by hand. The day both assume is the
 project's `today`, 2026-03-02, a Monday.
 
@@ -36,7 +39,9 @@ EXAMPLES = [
     ("single", [(U, "Has anything of tom.okafor@example.org been delivered?"),
                 (CALL, [("list_orders", {"customer_email": "tom.okafor@example.org", "status": "delivered"})]),
                 (SAY, "Yes: ORD-103590, placed January 15, was delivered.")]),
-    ("single", [(U, "The rain jacket from ORD-104233 is too small, I want to send it back"),
+    # The item is named, not its SKU: only the order's lookup says which SKU the rain jacket is.
+    ("multi_step", [(U, "The rain jacket from ORD-104233 is too small, I want to send it back"),
+                (CALL, [("find_order", {"order_id": "ORD-104233"})]),
                 (CALL, [("start_return", {"order_id": "ORD-104233", "sku": "SKU-JK220", "quantity": 1,
                                           "reason": "too_small"})]),
                 (SAY, "Return rt_4101 is open for the rain jacket. Drop it at a store once you've booked a slot.")]),
@@ -94,7 +99,8 @@ CASES = [
     ("single", [(U, "any orders from tom.okafor@example.org since the first of February?"),
                 (CALL, [("list_orders", {"customer_email": "tom.okafor@example.org", "placed_after": "2026-02-01"})]),
                 (SAY, "One: ORD-105002, placed March 1.")]),
-    ("single", [(U, "The desk lamp in ORD-106114 arrived broken. Start a return please"),
+    ("multi_step", [(U, "The desk lamp in ORD-106114 arrived broken. Start a return please"),
+                (CALL, [("find_order", {"order_id": "ORD-106114"})]),
                 (CALL, [("start_return", {"order_id": "ORD-106114", "sku": "SKU-LP702", "quantity": 1,
                                           "reason": "damaged"})]),
                 (SAY, "Return rt_4101 is open for the desk lamp.")]),
@@ -102,7 +108,8 @@ CASES = [
                 (CALL, [("start_return", {"order_id": "ORD-106114", "sku": "SKU-CB250", "quantity": 2,
                                           "reason": "wrong_item"})]),
                 (SAY, "Return rt_4101 is open for both cutting boards.")]),
-    ("single", [(U, "I changed my mind about the wool socks in ORD-104233, send back 2 pairs"),
+    ("multi_step", [(U, "I changed my mind about the wool socks in ORD-104233, send back 2 pairs"),
+                (CALL, [("find_order", {"order_id": "ORD-104233"})]),
                 (CALL, [("start_return", {"order_id": "ORD-104233", "sku": "SKU-SK118", "quantity": 2,
                                           "reason": "changed_mind"})]),
                 (SAY, "Return rt_4101 is open for 2 pairs of wool socks.")]),
@@ -141,6 +148,7 @@ CASES = [
     # ---- multi-step: a result feeds the next call
     ("multi_step", [(U, "Send back the desk lamp from ORD-106114, it's too large, and book a drop-off at Airport "
                         "Plaza next Tuesday at 14:00"),
+                    (CALL, [("find_order", {"order_id": "ORD-106114"})]),
                     (CALL, [("start_return", {"order_id": "ORD-106114", "sku": "SKU-LP702", "quantity": 1,
                                               "reason": "too_large"})]),
                     (CALL, [("schedule_pickup", {"return_id": "rt_4101", "store": "Airport Plaza",
@@ -149,6 +157,7 @@ CASES = [
                           "at 14:00.")]),
     ("multi_step", [(U, "Return one pair of socks from ORD-104233 (wrong item) and set up a drop-off at Riverside "
                         "Mall tomorrow at 9:15"),
+                    (CALL, [("find_order", {"order_id": "ORD-104233"})]),
                     (CALL, [("start_return", {"order_id": "ORD-104233", "sku": "SKU-SK118", "quantity": 1,
                                               "reason": "wrong_item"})]),
                     (CALL, [("schedule_pickup", {"return_id": "rt_4101", "store": "Riverside Mall",
