@@ -123,9 +123,8 @@ def open_project(home: Path, args):
     from workbench.project import Project, ensure_demo_project
 
     root = home / "project"
-    if args.tools and not args.score:
-        if cli(["init", str(root), "--tools", args.tools]) != 0:
-            sys.exit(f"could not make a project of {args.tools}")
+    if args.tools and not args.score and cli(["init", str(root), "--tools", args.tools]) != 0:
+        sys.exit(f"could not make a project of {args.tools}")
     if not root.exists():
         return ensure_demo_project()
     project = Project.open(root)

@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from workbench.generate.chitchat import capabilities, chat_pool
-from workbench.generate.phrasings import Phrasing, lower_first, learn
+from workbench.generate.phrasings import Phrasing, learn, lower_first
 from workbench.generate.schema_values import ValueMaker
 from workbench.generate.values import Dates, Slot
 

@@ -66,8 +66,7 @@ def train(run: Run, resume: bool) -> str:
 
     from workbench.examples import ExampleFile
     from workbench.models import load_model
-    from workbench.train.callbacks import (BudgetCallback, MetricsCallback, StatusCallback, StopCallback,
-                                           ToolCallEvalCallback)
+    from workbench.train.callbacks import BudgetCallback, MetricsCallback, StatusCallback, StopCallback, ToolCallEvalCallback
     from workbench.train.config import run_config
     from workbench.train.data import featurize_all
     from workbench.train.trainer import WorkbenchTrainer
