@@ -97,7 +97,7 @@ class Example:
         """(name, arguments) of every call in the assistant turns; arguments None where they are
         not a JSON object (broken examples are read, never trusted). `refused=False` leaves out
         the calls whose tool result is an error (the wrong call of an error-recovery example)."""
-        skip = set() if refused else self._refused_call_ids()
+        skip = set() if refused else self.refused_call_ids()
         for m in self.messages:
             if not isinstance(m, dict) or m.get("role") != "assistant":
                 continue
@@ -113,7 +113,8 @@ class Example:
                         args = None
                 yield fn.get("name"), args if isinstance(args, dict) else None
 
-    def _refused_call_ids(self) -> set:
+    def refused_call_ids(self) -> set:
+        """Ids of the calls whose tool result is an error ({"error": ...})."""
         out = set()
         for m in self.messages:
             if isinstance(m, dict) and m.get("role") == "tool" and isinstance(m.get("content"), str):

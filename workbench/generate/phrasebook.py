@@ -282,8 +282,7 @@ class Phrasebook:
             # Only what a person would not say but read off a result: ids and patterned codes.
             links = [(t2, k) for t2, fn in self.tools.items() if t2 != t1
                      for k, schema in (fn.get("parameters", {}).get("properties") or {}).items()
-                     if k in fields and k not in a1 and isinstance(schema, dict)
-                     and (k.lower().endswith("id") or "pattern" in schema)]
+                     if k in fields and k not in a1 and _identifies(k, schema)]
             if not links:
                 continue
             t2, key = rng.choice(links)
@@ -378,7 +377,7 @@ class Phrasebook:
             # Wrong values: another draw's, or a near miss of the right one ("7" or "task_87" for "task_7").
             schema = (self.tools[tool].get("parameters", {}).get("properties") or {}).get(name) or {}
             wrong = [Slot(v, v) for v in near_misses(good[name].value)
-                     if (name.lower().endswith("id") or "pattern" in schema) and self.values.fits(tool, name, schema, v)]
+                     if _identifies(name, schema) and self.values.fits(tool, name, schema, v)]
             rng.shuffle(wrong)
             for _ in range(6):
                 _, other = draw_call(tool)

@@ -133,8 +133,7 @@ def learn(examples, tools: list[dict], today: dt.date) -> list[Phrasing]:
             continue
         # Only a request answered by this one call turn: in a multi-step or error-recovery
         # example the first calls do part of what was asked, or the wrong thing.
-        if sum(1 for m in msgs if m.get("role") == "assistant" and m.get("tool_calls")) > 1 \
-                or len(list(ex.calls())) != len(list(ex.calls(refused=False))):
+        if sum(1 for m in msgs if m.get("role") == "assistant" and m.get("tool_calls")) > 1 or ex.refused_call_ids():
             continue
         phrasing = _slot(msgs[0].get("content") or "", calls, props, today, ex.id)
         if phrasing is not None:
