@@ -3,6 +3,7 @@ init from the user's module, stubs that load only when asked, generation of ever
 valid and realistic values, verification by execution, and calls run from a chat."""
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from tests.toolsets.realism import realistic, user_values
 from workbench.chat import ChatSession
 from workbench.cli import main
-from workbench.examples import ExampleFile
+from workbench.examples import Example, ExampleFile
 from workbench.generate import GenerateSpec, generate
 from workbench.project import Project
 from workbench.toolset import StubsError, project_toolset
@@ -216,3 +217,25 @@ def test_value_pools_are_data_in_the_project(tmp_path):
     assert sum(said[c] for c in ("NOK", "SEK", "EUR", "GBP", "CHF")) >= 0.9 * total, said
     (project.root / "values.json").write_text('{"title": "not a list"}')
     assert main(["generate", str(project.root), "--n", "5"]) == 2
+
+
+def test_currencies_and_dates_are_said_the_way_people_say_them(tmp_path):
+    """"How many yen is 35 euros?" is a phrasing (euros is EUR), and generated requests say the
+    common currencies by name as well as by code; "the first of February" is a date."""
+    import datetime as dt
+
+    from workbench.generate.phrasings import date_phrases, learn
+
+    project = shop_project(tmp_path)
+    mine = ExampleFile.load(SHOP / "examples.jsonl").examples
+    ask = Example({"messages": [{"role": "user", "content": "How many yen is 35 euros?"},
+                                {"role": "assistant", "content": None, "tool_calls": [
+                                    {"id": "call_1", "type": "function", "function": {"name": "convert_price",
+                                     "arguments": '{"amount": 35, "from_currency": "EUR", "to_currency": "JPY"}'}}]}]})
+    phrasings = {p.text for p in learn([*mine, ask], project.load_tools(), dt.date(2026, 3, 2))}
+    assert "How many {0:to_currency} is {0:amount} {0:from_currency}?" in phrasings
+    assert "the first of February" in date_phrases("2026-02-01", dt.date(2026, 3, 2))
+    result = generate(project, GenerateSpec(n=80, seed=4, mix={"single": 1.0}, tools=["convert_price"]))
+    asks = " ".join(e.first_user_message() for e in result.accepted)
+    assert re.search(r"\b(euros|pounds|yen|Swiss francs|US dollars)\b", asks), asks[:500]
+    assert re.search(r"\b(EUR|GBP|JPY|CHF|USD)\b", asks)

@@ -221,9 +221,10 @@ class Phrasebook:
         if own and rng.random() < 0.7:
             phrasing = rng.choice(own)
             rest = phrasing.params[0] - {missing}
-            schema = (fn.get("parameters", {}).get("properties") or {}).get(missing)
+            # An id names the thing acted on ("get rid of the task"); a patterned code such as a
+            # currency does not ("convert 80 euros to the price" is not English).
             ask = phrasing.without(0, missing, thing=action(tool, rng).partition(" ")[2] or "it",
-                                   names=_identifies(missing, schema))
+                                   names=missing.lower().endswith("id"))
             if ask is not None and rest:
                 _, slots = self.draw_values(tool, rest, rng)
                 ask = Phrasing(ask, phrasing.tools, (frozenset(rest),), lowered=phrasing.lowered).fill(
@@ -248,7 +249,7 @@ class Phrasebook:
         """Two steps: mostly a result field of the first call feeding a parameter of the second
         (start a return, then book its drop-off); else two requests done in order."""
         if conv.session is not None and rng.random() < 0.7:
-            if rng.random() < 0.5 and self._named_chain(conv, rng, draw_call):
+            if rng.random() < 0.35 and self._named_chain(conv, rng, draw_call):
                 return True
             if self._chain(conv, rng, draw_call):
                 return True
@@ -312,8 +313,10 @@ class Phrasebook:
         said once); the thing is said by its name or title in the result."""
         if conv.fresh is None:
             return False
-        for _ in range(6):
-            t1, drawn = draw_call()
+        # Every tool is tried as the lookup, in a random order: the few tools whose results name
+        # things (an order's items) are rarely the least covered ones that draw_call() prefers.
+        for t1 in rng.sample(sorted(self.tools), len(self.tools)):
+            _, drawn = draw_call(t1)
             required = set(self.tools[t1].get("parameters", {}).get("required") or [])
             # The lookup keeps what it needs and what the act shares (said once, in the request); an
             # optional filter the user did not ask for is left out ("list my tasks", not "... tagged home").

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 
 from workbench.dates import WEEKDAYS
-from workbench.generate.values import MONTHS, ordinal
+from workbench.generate.values import CURRENCY_WORDS, ORDINAL_WORDS, month_day_forms, ordinal
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -50,6 +50,11 @@ class Phrasing:
         ("get rid of {task_id}"), becomes `thing` ("Add a task with ...", "get rid of the task")."""
         slot = re.escape(f"{{{call}:{param}}}")
         label = re.escape(param.replace("_", " "))
+        noun = thing.split()[-1] if thing.split() else ""
+        if names and noun and re.search(rf"\b{re.escape(noun)}\s+{slot}", self.text):
+            # "Where's my order {order_id}?" already says the thing: "Where's my order?"
+            text = re.sub(rf"\s+{slot}", "", self.text, count=1)
+            return re.sub(r"\s+([,.?!])", r"\1", text).strip()
         quoted = re.compile(rf"['\"‘“]{slot}['\"’”]" + (rf"|{slot}" if names else ""))
         if quoted.search(self.text):
             text = quoted.sub(thing, self.text, count=1)
@@ -72,10 +77,7 @@ def lower_first(text: str) -> str:
 def date_phrases(iso: str, today: dt.date) -> list[str]:
     """Every way the generator (and people) say this date relative to today, longest first."""
     d = dt.date.fromisoformat(iso)
-    out = [iso]
-    m = MONTHS[d.month - 1]
-    out += [f"{m} {d.day}", f"{m} {ordinal(d.day)}", f"the {ordinal(d.day)} of {m}", f"{d.day} {m}",
-            f"{m[:3]} {d.day}", f"{m} {d.day} {d.year}", f"{m} {d.day}, {d.year}", f"the {ordinal(d.day)}"]
+    out = month_day_forms(d) + [f"the {ordinal(d.day)}", f"the {ORDINAL_WORDS[d.day - 1]}"]
     delta = (d - today).days
     if delta == 0:
         out.append("today")
@@ -108,7 +110,10 @@ def value_phrases(value, schema: dict, today: dt.date) -> list[str]:
                 return date_phrases(value, today)
             except ValueError:
                 return [value]
-        return sorted({value, value.replace("_", " ")}, key=len, reverse=True)
+        forms = {value, value.replace("_", " ")}
+        if value in CURRENCY_WORDS:
+            forms.add(CURRENCY_WORDS[value])   # "35 euros" for EUR
+        return sorted(forms, key=len, reverse=True)
     if isinstance(value, list) and value and all(isinstance(v, (str, int, float)) for v in value):
         items = [str(v) for v in value]
         if len(items) == 1:

@@ -27,7 +27,7 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from workbench.generate.values import TOPICS, Dates, Slot, iso
+from workbench.generate.values import CURRENCY_WORDS, TOPICS, Dates, Slot, iso
 
 HINT = re.compile(r"\b(?:like|e\.g\.,?|eg\.?|such as|for example|for instance|say)\s+[\"'`]?([^,;()\"'`]+?)[\"'`]?"
                   r"(?=[,;)]|\.(?:\s|$)|\s+or\s|$)", re.I)
@@ -84,6 +84,17 @@ def harvest(examples) -> dict[tuple[str, str], list[Any]]:
     return out
 
 
+def _distinct(values: list) -> list:
+    """Each value once (a value the user's examples used twice is not drawn twice as often)."""
+    seen, out = set(), []
+    for v in values:
+        key = json.dumps(v, sort_keys=True)
+        if key not in seen:
+            seen.add(key)
+            out.append(v)
+    return out
+
+
 def _said(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -113,7 +124,7 @@ class ValueMaker:
         schema = schema if isinstance(schema, dict) else {}
         for candidate in self.candidates(tool, name, schema, rng):
             if self.fits(tool, name, schema, candidate.value):
-                return candidate
+                return self._spoken(name, schema, candidate, rng)
         raise ValueError(f"{tool}.{name}: no value satisfies its schema {json.dumps(schema)[:200]}")
 
     def fits(self, tool: str, name: str, schema: dict, value: Any) -> bool:
@@ -153,7 +164,7 @@ class ValueMaker:
         if pool:
             # The project's own list of what this parameter holds, with the values its examples used:
             # nothing generic is more realistic, and one example's value is not drawn half the time.
-            v = rng.choice(pool + [v for v in own if v not in pool])
+            v = rng.choice(pool + [v for v in _distinct(own) if v not in pool])
             yield Slot(v, _said(v))
         elif own and rng.random() < 0.6:
             v = rng.choice(own)
@@ -181,6 +192,14 @@ class ValueMaker:
             yield Slot(v, _said(v))
         for v in words:
             yield Slot(v, _said(v))
+
+    @staticmethod
+    def _spoken(name: str, schema: dict, slot: Slot, rng: random.Random) -> Slot:
+        """Some values are said in words more often than as written: "35 euros" for EUR."""
+        said = f"{name} {schema.get('description') or ''}".lower()
+        if "currenc" in said and slot.value in CURRENCY_WORDS and rng.random() < 0.4:
+            return Slot(slot.value, CURRENCY_WORDS[slot.value])
+        return slot
 
     # -- by type
     def faker(self, rng: random.Random):

@@ -31,13 +31,26 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
+ORDINAL_WORDS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+                 "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth",
+                 "eighteenth", "nineteenth", "twentieth", "twenty-first", "twenty-second", "twenty-third",
+                 "twenty-fourth", "twenty-fifth", "twenty-sixth", "twenty-seventh", "twenty-eighth",
+                 "twenty-ninth", "thirtieth", "thirty-first")
+
+
+def month_day_forms(d: dt.date) -> list[str]:
+    """The absolute ways people say a date: "March 6", "the 6th of March", "the sixth of March", ..."""
+    m, word = MONTHS[d.month - 1], ORDINAL_WORDS[d.day - 1]
+    return [f"{m} {d.day}", f"{m} {ordinal(d.day)}", f"the {ordinal(d.day)} of {m}", f"{d.day} {m}",
+            f"{m[:3]} {d.day}", d.isoformat(), f"{m} {d.day} {d.year}", f"{m} {d.day}, {d.year}",
+            f"the {word} of {m}", f"{m} {word}"]
+
+
 def month_day(d: dt.date, rng: random.Random, today: dt.date) -> str:
     """An absolute way of saying a date; the year only sometimes, as people do."""
-    m, short = MONTHS[d.month - 1], MONTHS[d.month - 1][:3]
-    forms = [f"{m} {d.day}", f"{m} {ordinal(d.day)}", f"the {ordinal(d.day)} of {m}", f"{d.day} {m}",
-             f"{short} {d.day}", d.isoformat(), f"{m} {d.day} {d.year}", f"{m} {d.day}, {d.year}"]
+    forms = month_day_forms(d)
     if d.month == today.month:
-        forms.append(f"the {ordinal(d.day)}")
+        forms += [f"the {ordinal(d.day)}", f"the {ORDINAL_WORDS[d.day - 1]}"]
     return rng.choice(forms)
 
 
@@ -98,6 +111,15 @@ TOPICS = ["quarterly budget", "offsite agenda", "contract renewal", "invoice 229
           "design review", "travel receipts", "security audit", "roadmap draft", "customer feedback",
           "hiring plan", "server migration", "press release", "lease agreement", "conference talk",
           "team lunch", "tax forms", "warranty", "insurance claim", "project kickoff"]
+
+
+# How people say the common currencies ("35 euros", "in yen"); other ISO 4217 codes are said as codes.
+CURRENCY_WORDS = {"EUR": "euros", "USD": "US dollars", "GBP": "pounds", "JPY": "yen", "CHF": "Swiss francs",
+                  "CAD": "Canadian dollars", "AUD": "Australian dollars", "NZD": "New Zealand dollars",
+                  "SEK": "Swedish kronor", "NOK": "Norwegian kroner", "DKK": "Danish kroner", "PLN": "zloty",
+                  "CZK": "Czech koruna", "INR": "rupees", "CNY": "yuan", "MXN": "Mexican pesos",
+                  "BRL": "Brazilian reais", "ZAR": "rand", "SGD": "Singapore dollars", "KRW": "won",
+                  "HKD": "Hong Kong dollars", "TRY": "Turkish lira", "THB": "baht"}
 
 
 def email(rng: random.Random) -> Slot:
