@@ -5,6 +5,7 @@ error recoveries look like."""
 
 import datetime as dt
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -103,6 +104,8 @@ def test_the_task_api_generates_from_its_data_without_a_phrasebook(tmp_path):
     # Clarifying requests read as requests: no empty quotes, no "Get rid" with its object cut off.
     clarify = [e.first_user_message() for e in result.accepted if e.category == "clarify"]
     assert not any("''" in a or ":," in a or a.rstrip(".?!") in ("Get rid", "Is done") for a in clarify), clarify
+    # ... and point at the thing the way people do when they have not said which ("mark it as done").
+    assert any(re.search(r"\b(that one|one of my tasks)\b", a) for a in clarify), clarify
     # Error recoveries start from an id the user got slightly wrong, and end with the call that works.
     recoveries = [e for e in result.accepted if e.category == "error_recovery"]
     first = [json.loads(e.messages[1]["tool_calls"][0]["function"]["arguments"]) for e in recoveries]

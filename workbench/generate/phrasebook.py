@@ -89,6 +89,15 @@ def action(tool: str, rng: random.Random) -> str:
     return f"{verb} {rng.choice(['my', 'the']) if rest.endswith('s') else 'the'} {rest}"
 
 
+def vaguely(thing: str, rng: random.Random) -> str:
+    """How people point at a thing without saying which: "the task" -> "it", "that one", "my task",
+    "one of my tasks" (what a clarifying question then asks about)."""
+    noun = thing.split()[-1]
+    if noun.endswith("s"):   # "my orders": a list has no vaguer form
+        return thing
+    return rng.choice([f"the {noun}", "it", "that one", f"my {noun}", f"one of my {noun}s"])
+
+
 HINT_TAIL = re.compile(r",?\s*\(?\b(?:like|e\.g\.|such as|for example|for instance)\b.*$", re.I)
 
 
@@ -223,15 +232,19 @@ class Phrasebook:
             rest = phrasing.params[0] - {missing}
             # An id names the thing acted on ("get rid of the task"); a patterned code such as a
             # currency does not ("convert 80 euros to the price" is not English).
-            ask = phrasing.without(0, missing, thing=action(tool, rng).partition(" ")[2] or "it",
-                                   names=missing.lower().endswith("id"))
+            names = missing.lower().endswith("id")
+            thing = action(tool, rng).partition(" ")[2] or "it"
+            ask = phrasing.without(0, missing, thing=vaguely(thing, rng) if names else thing, names=names)
             if ask is not None and rest:
                 _, slots = self.draw_values(tool, rest, rng)
                 ask = Phrasing(ask, phrasing.tools, (frozenset(rest),), lowered=phrasing.lowered).fill(
                     [{k: v.text for k, v in slots.items()}])
         if ask is None:
+            verb, _, thing = action(tool, rng).partition(" ")
+            if thing and missing.lower().endswith("id") and rng.random() < 0.5:
+                thing = vaguely(thing, rng)   # "complete it", "delete one of my tasks"
             ask = rng.choice(["{w}, please.", "I want to {w}.", "Can you {w}?", "{w}", "I'd like to {w}."]).format(
-                w=action(tool, rng))
+                w=f"{verb} {thing}".strip())
         schema = fn["parameters"].get("properties", {}).get(missing, {})
         return sentence(ask), rng.choice(["Sure. ", "Happy to. ", ""]) + question_for(
             missing, schema if isinstance(schema, dict) else {})
