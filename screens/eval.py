@@ -1,8 +1,10 @@
 """Eval: evaluation runs, their metrics against the base model, failures by label, and each failure's case.
 
 From a failure: `g` opens the example it came from in the Examples screen; `a` adds the
-case with the expected (corrected) turn as a new pending example. `e` asks which model and
-how many cases; a worker evaluates while a bar shows progress and an ETA, and `x` stops it.
+case with the expected (corrected) turn as a new pending example. `e` asks which model, on
+what (the val split or BFCL's public suite) and how many cases; a worker evaluates while a bar
+shows progress and an ETA, and `x` stops it. A BFCL evaluation shows accuracy per category by
+BFCL's own checker, against the newest base-model run of the same categories and limit.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 import threading
 from pathlib import Path
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual import work
@@ -85,9 +88,10 @@ class EvalScreen(Screen):
         table = self.query_one("#evals", DataTable)
         table.clear()
         for ev in self.evals:
-            m = ev["report"]["metrics"]
+            acc = ev["per_category"]["overall"]["accuracy"] if ev.get("suite") else ev["report"]["metrics"]["accuracy"]
             # The model's tail: run ids share their date, their last part tells them apart.
-            table.add_row(ev["id"][-6:], str(ev["model"])[-10:], str(ev["cases"]), _pct(m["accuracy"]), key=ev["id"])
+            model = ("bfcl " if ev.get("suite") else "") + str(ev["model"])[-10:]
+            table.add_row(ev["id"][-6:], model, str(ev["cases"]), _pct(acc), key=ev["id"])
         if self.evals:
             table.move_cursor(row=len(self.evals) - 1)
             self.show_eval(self.evals[-1])
@@ -107,12 +111,19 @@ class EvalScreen(Screen):
         """The newest base-model eval on the same data, to compare against."""
         if ev["model"] == "base":
             return None
-        bases = [e for e in self.evals if e["model"] == "base" and e["data"] == ev["data"]
-                 and e["cases"] == ev["cases"]]
+        if ev.get("suite"):
+            bases = [e for e in self.evals if e["model"] == "base" and e.get("suite") == ev["suite"]
+                     and set(e["per_category"]) == set(ev["per_category"]) and e["limit"] == ev["limit"]]
+        else:
+            bases = [e for e in self.evals if e["model"] == "base" and not e.get("suite") and e["data"] == ev["data"]
+                     and e["cases"] == ev["cases"]]
         return bases[-1] if bases else None
 
     def show_eval(self, ev: dict) -> None:
         self.current = ev
+        if ev.get("suite"):
+            self.show_suite(ev)
+            return
         m = ev["report"]["metrics"]
         base = self.baseline_for(ev)
         lat = ev["latency"]
@@ -138,18 +149,41 @@ class EvalScreen(Screen):
                     cells += [_pct(r["a"]), Text(f"{r['delta']:+.0%} [{r['ci95'][0]:+.0%}, {r['ci95'][1]:+.0%}]",
                                                  style=colour)]
             table.add_row(*cells)
-        from rich.console import Group
-
         from workbench.evaluate.report import argument_misses
 
         parts = [head, table]
         if misses := argument_misses(ev["report"]):
             parts.append(Text.assemble(("arguments wrong: ", "bold"), misses))
         self.query_one("#eval-metrics", Static).update(Group(*parts))
+        self._fill_labels(ev["report"]["verdicts"])
+
+    def show_suite(self, ev: dict) -> None:
+        """A public suite's evaluation: accuracy per category (BFCL's checker), base against this model."""
+        from workbench.evaluate.bfcl import compare_suite
+
+        base = self.baseline_for(ev)
+        lat = ev["latency"]
+        head = Text.assemble((str(ev["model"]), "bold"), f" on BFCL {ev['bfcl_version']}: {ev['cases']} cases in "
+                             f"{lat.get('total_s', 0):.0f}s" + (", constrained" if ev["constrained"] else ""))
+        table = Table(box=None, padding=(0, 1), show_header=True, header_style="bold")
+        for col in ("category", "n", "accuracy") + (("base", "delta [95% CI]") if base else ()):
+            table.add_column(col, justify="left" if col == "category" else "right")
+        rows = {r["category"]: r for r in compare_suite(base, ev)} if base else {}
+        for category, row in ev["per_category"].items():
+            cells = [category, str(row["cases"]), _pct(row["accuracy"])]
+            if r := rows.get(category):
+                colour = "green" if r["ci95"][0] > 0 else ("red" if r["ci95"][1] < 0 else "dim")
+                cells += [_pct(r["a"]), Text(f"{r['delta']:+.0%} [{r['ci95'][0]:+.0%}, {r['ci95'][1]:+.0%}]",
+                                             style=colour)]
+            table.add_row(*cells)
+        self.query_one("#eval-metrics", Static).update(Group(head, table))
+        self._fill_labels(ev["verdicts"])
+
+    def _fill_labels(self, verdicts: list[dict]) -> None:
         labels = self.query_one("#labels", DataTable)
         labels.clear()
         counts: dict[str, int] = {}
-        for v in ev["report"]["verdicts"]:
+        for v in verdicts:
             if v["label"]:
                 counts[v["label"].split(":")[0]] = counts.get(v["label"].split(":")[0], 0) + 1
         for lab, n in sorted(counts.items(), key=lambda kv: -kv[1]):
@@ -158,6 +192,9 @@ class EvalScreen(Screen):
             self.show_label(max(counts, key=counts.get))
         else:
             self.query_one("#cases", DataTable).clear()
+
+    def _verdicts(self) -> list[dict]:
+        return self.current["verdicts"] if self.current.get("suite") else self.current["report"]["verdicts"]
 
     def _gold_cases(self) -> list[dict]:
         path = Path(self.current["dir"]) / "gold.jsonl"
@@ -168,11 +205,16 @@ class EvalScreen(Screen):
         return [json.loads(line).get("raw", "") for line in path.read_text().splitlines()] if path.exists() else []
 
     def show_label(self, label: str) -> None:
-        verdicts = self.current["report"]["verdicts"]
-        self.failures = [v for v in verdicts if v["label"].split(":")[0] == label]
-        gold = self._gold_cases()
+        self.failures = [v for v in self._verdicts() if v["label"].split(":")[0] == label]
         table = self.query_one("#cases", DataTable)
         table.clear()
+        if self.current.get("suite"):
+            for v in self.failures:
+                table.add_row(v["id"], v["label"], v["category"], v["error_type"], key=str(v["index"]))
+            if self.failures:
+                self.show_case(self.failures[0]["index"])
+            return
+        gold = self._gold_cases()
         for v in self.failures:
             case_id = gold[v["index"]]["meta"]["id"] if v["index"] < len(gold) else str(v["index"])
             table.add_row(case_id, v["label"], ",".join(v["expected_tools"]) or "(none)",
@@ -180,7 +222,29 @@ class EvalScreen(Screen):
         if self.failures:
             self.show_case(self.failures[0]["index"])
 
+    def show_suite_case(self, index: int) -> None:
+        from workbench.evaluate.bfcl import load_cases
+
+        v = self.current["verdicts"][index]
+        case = next((c for c in load_cases(v["category"]) if c.id == v["id"]), None)
+        self.case = None   # a suite's case is not one of the project's examples: g and a do nothing
+        body = Text.assemble((v["id"], "bold"), "  ", (", ".join(v["labels"]) or "correct by the workbench's scorer",
+                                                       "red" if v["labels"] else "green"),
+                             "\nBFCL: ", (v["error_type"] or "valid", "red" if v["error_type"] else "green"),
+                             "\n\n", ("prompt\n", "bold"))
+        for m in (case.messages if case else [])[-4:]:
+            body.append(f"{m['role']}: ", style="bold")
+            body.append(f"{m.get('content')}\n")
+        body.append("\nraw output\n", style="bold")
+        body.append(v["raw"] + "\n")
+        body.append("\naccepted (BFCL's answer)\n", style="bold")
+        body.append(json.dumps(case.answer) if case and case.answer is not None else "no call")
+        self.query_one("#case-body", Static).update(body)
+
     def show_case(self, index: int) -> None:
+        if self.current.get("suite"):
+            self.show_suite_case(index)
+            return
         gold = self._gold_cases()
         preds = self._predictions()
         if index >= len(gold):
@@ -189,7 +253,7 @@ class EvalScreen(Screen):
         msgs = gold[index]["messages"]
         expected = msgs[-1]
         exp = json.dumps(expected.get("tool_calls"), indent=1) if expected.get("tool_calls") else expected.get("content")
-        verdict = next((v for v in self.current["report"]["verdicts"] if v["index"] == index), {})
+        verdict = next((v for v in self._verdicts() if v["index"] == index), {})
         # Model output is arbitrary text: build styled Text, never markup, so brackets in it are safe.
         labels = ", ".join(verdict.get("labels", []))
         body = Text.assemble((gold[index]["meta"]["id"], "bold"), "  ", (labels or "correct", "red" if labels else "green"),
@@ -234,7 +298,7 @@ class EvalScreen(Screen):
                 self._cancel = threading.Event()
                 self.query_one("#eval-progress").display = True
                 self.query_one("#eval-status", Static).update(f"loading {req.model}…")
-                self.run_eval(req.model, req.constrained, req.limit, self._cancel)
+                self.run_eval(req.model, req.constrained, req.limit, self._cancel, req.suite)
 
         self.app.push_screen(EvalDialog(models, cases, self.constrained), done)
 
@@ -246,12 +310,18 @@ class EvalScreen(Screen):
         self.query_one("#eval-status", Static).update("stopping…")
 
     @work(thread=True, exclusive=True, group="eval", exit_on_error=False, description="evaluating")
-    def run_eval(self, ref: str, constrained: bool, limit: int, cancel: threading.Event) -> None:
+    def run_eval(self, ref: str, constrained: bool, limit: int, cancel: threading.Event, suite: str = "") -> None:
+        from workbench.evaluate.bfcl import evaluate_suite
         from workbench.evaluate.model_eval import EvalError, evaluate
 
+        progress = lambda i, n, eta: self.post_message(EvalProgress(ref, i, n, eta))  # noqa: E731
         try:
-            result = evaluate(self.app.project, ref, "val", limit=limit, constrained=constrained, cancel=cancel,
-                              progress=lambda i, n, eta: self.post_message(EvalProgress(ref, i, n, eta)))
+            if suite:
+                result = evaluate_suite(self.app.project, ref, limit=limit, constrained=constrained, cancel=cancel,
+                                        progress=progress)
+            else:
+                result = evaluate(self.app.project, ref, "val", limit=limit, constrained=constrained, cancel=cancel,
+                                  progress=progress)
         except EvalError as exc:
             self.post_message(EvalDone(error=str(exc)))
             return

@@ -14,6 +14,7 @@
                     [--weights fp32|int8]
     workbench export-model RUN [DIR] --out DIR   a run as a whole model (LoRA merged); print the vLLM command
     workbench eval [DIR] --model base|RUN_ID|PATH [--data val|FILE] [--json OUT] [--compare A B]
+    workbench eval [DIR] --suite bfcl [--category simple,irrelevance] [--limit N] [--compare base RUN]
                    [--constrained [--weights fp32|int8]]
 """
 
@@ -120,10 +121,14 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--compare", nargs=2, metavar=("A", "B"), help="evaluate two models on the same data")
     ev.add_argument("--json", type=Path)
     ev.add_argument("--limit", type=int, default=0,
-                    help="only the first N cases (each assistant turn of an example is a case): a quick look on CPU")
+                    help="only the first N cases (each assistant turn of an example is a case; with --suite, of "
+                         "each category): a quick look on CPU")
     ev.add_argument("--constrained", action="store_true", help="decode under the tool-call grammar (valid JSON always)")
     ev.add_argument("--weights", choices=("fp32", "int8"), default="fp32",
                     help="decode on int8 weights, as `serve --weights int8` does")
+    ev.add_argument("--suite", choices=("bfcl",), help="a public suite instead of the project's cases: BFCL's "
+                    "single-turn categories, judged by BFCL's own checker")
+    ev.add_argument("--category", help="with --suite: comma-separated categories (default: all ten)")
     ev.set_defaults(func=cmd_eval)
 
     sv = sub.add_parser("serve", help="serve a model over the OpenAI chat-completions API")
@@ -548,6 +553,8 @@ def cmd_eval(args) -> int:
     project = _project(args.dir)
     show = _progress_printer()
     progress = (lambda model, i, n, eta: show(f"{model[-9:]} ~{_clock(eta)}", i, n)) if show else None
+    if args.suite:
+        return _eval_suite(args, project, progress)
     if args.compare:
         result = compare_evals(project, args.compare[0], args.compare[1], args.data, limit=args.limit,
                                constrained=args.constrained, weights=args.weights, progress=progress)
@@ -563,6 +570,33 @@ def cmd_eval(args) -> int:
         from workbench.fileio import atomic_write_text
 
         atomic_write_text(args.json, json.dumps(result, indent=2, default=str))
+    return 0
+
+
+def _eval_suite(args, project, progress) -> int:
+    from workbench.evaluate import bfcl
+
+    categories = [c.strip() for c in args.category.split(",") if c.strip()] if args.category else None
+    for c in categories or []:
+        if c not in bfcl.CATEGORIES:
+            raise bfcl.BfclError(f"--category: unknown BFCL category {c!r}; one of: {', '.join(bfcl.CATEGORIES)}")
+    models = list(args.compare) if args.compare else [args.model or "base"]
+    results = []
+    for model in models:
+        results.append(bfcl.evaluate_suite(
+            project, model, categories, limit=args.limit, constrained=args.constrained, weights=args.weights,
+            progress=progress and (lambda i, n, eta, m=model: progress(m, i, n, eta))))
+        bfcl.print_suite(results[-1])
+        lat = results[-1]["latency"]
+        print(f"{results[-1]['cases']} cases in {_clock(lat['total_s'])}; saved to {results[-1]['dir']}")
+    out: dict = {"suite": "bfcl", "results": results}
+    if len(results) == 2:
+        out["comparison"] = bfcl.compare_suite(results[0], results[1])
+        bfcl.print_suite(out["comparison"], titles=(models[0], models[1]))
+    if args.json:
+        from workbench.fileio import atomic_write_text
+
+        atomic_write_text(args.json, json.dumps(out, indent=2, default=str))
     return 0
 
 

@@ -1,4 +1,5 @@
-"""Evaluate a model: which one, how many cases (a limit keeps a CPU run short), constrained or free."""
+"""Evaluate a model: which one, on what (the project's val split, or BFCL's public suite), how many
+cases (a limit keeps a CPU run short), constrained or free."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from screens.dialogs.form import FormDialog
 @dataclass
 class EvalRequest:
     model: str
-    limit: int          # 0: every case
+    limit: int          # 0: every case (for a suite: of each category)
     constrained: bool
+    suite: str = ""     # "" the project's val split; "bfcl" BFCL's single-turn categories
 
 
 class EvalDialog(FormDialog[EvalRequest]):
@@ -34,6 +36,10 @@ class EvalDialog(FormDialog[EvalRequest]):
             yield Input("", id="eval-limit", compact=True, placeholder=str(self.cases))
             yield Checkbox("Constrained decoding (the tool-call grammar: valid JSON always)", self.constrained,
                            id="eval-constrained")
+            yield Label("Cases from")
+            yield Select([("the project's val split", ""),
+                          ("BFCL, 10 categories (general function calling; the limit is per category)", "bfcl")],
+                         value="", id="eval-suite", allow_blank=False)
             yield Static("", id="eval-error", classes="problems")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Evaluate (ctrl+s)", id="start", variant="primary")
@@ -45,4 +51,5 @@ class EvalDialog(FormDialog[EvalRequest]):
             self.query_one("#eval-error", Static).update(f"[red]Cases: {text!r} is not a positive whole number[/]")
             return None
         return EvalRequest(str(self.query_one("#eval-model", Select).value), int(text or 0),
-                           self.query_one("#eval-constrained", Checkbox).value)
+                           self.query_one("#eval-constrained", Checkbox).value,
+                           str(self.query_one("#eval-suite", Select).value))

@@ -11,7 +11,9 @@ import datetime as _dt
 import json
 import secrets
 import statistics
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from workbench.chat_format import DEFAULT_TOOL_FORMAT, render
 from workbench.evaluate.report import score_pairs
@@ -72,6 +74,72 @@ class EvalCancelled(EvalError):
     """The user stopped the evaluation; nothing was saved."""
 
 
+@dataclass
+class LoadedModel:
+    """A model ready to decode cases: its decoder, and the system prompt and tool format it was trained with."""
+    ref: str
+    base: str
+    adapter: Path | None
+    decoder: Any
+    tokenizer: Any
+    system_prompt: str
+    tool_format: str
+
+
+def load_model(project: Project, model_ref: str, weights: str = "fp32") -> LoadedModel:
+    """`base`, a run id or a path, loaded on the serving path (`workbench.decode`)."""
+    from workbench.decode import Decoder, on_torch_thread
+    from workbench.inference import Engine, adapter_system_prompt, resolve_model_ref, trained_tool_format
+    from workbench.models import ModelError
+
+    base, adapter = resolve_model_ref(model_ref, project.runs_dir, project.settings.base_model)
+    try:
+        engine = on_torch_thread(Engine, base, adapter)
+    except (ModelError, OSError, ValueError) as exc:
+        raise EvalError(f"cannot load {model_ref!r}: {exc}") from None
+    decoder = Decoder(engine.model, engine.tokenizer, engine.stop_ids, lean=weights)
+    return LoadedModel(model_ref, base, adapter, decoder, engine.tokenizer,
+                       adapter_system_prompt(adapter, project.system_prompt()), trained_tool_format(adapter))
+
+
+def decode_all(model: LoadedModel, prompts: list[str], budgets: list[int], grammars: list, progress=None,
+               cancel=None) -> tuple[list, float, bool]:
+    """Greedy decodes of every prompt: ([(text, stats)], seconds, batched). On CPU (Llama-family models)
+    several at a time over their shared system turn (`workbench.batch_decode`), else one at a time.
+    `progress(done, total, eta_s)` after each; a set `cancel` raises `EvalCancelled`."""
+    import threading
+    import time
+
+    from workbench import batch_decode
+
+    cancel = cancel if cancel is not None else threading.Event()
+    started = time.monotonic()
+    finished = 0
+
+    def case_done(*_) -> None:
+        nonlocal finished
+        finished += 1
+        if progress:
+            elapsed = time.monotonic() - started
+            progress(finished, len(prompts), elapsed / finished * (len(prompts) - finished))
+
+    decoder = model.decoder
+    batched = batch_decode.supports(decoder)
+    if batched:
+        decoded = batch_decode.decode_batch(decoder, prompts, budgets, grammars, cancel=cancel, done=case_done)
+    else:
+        decoded = []
+        for prompt, budget, grammar in zip(prompts, budgets, grammars):
+            decoded.append(decoder.generate(prompt, budget, grammar, cancel))
+            if cancel.is_set():
+                break
+            case_done()
+    if cancel.is_set():
+        raise EvalCancelled(f"evaluation of {model.ref} stopped after {finished} of {len(prompts)} cases; "
+                            "nothing saved")
+    return decoded, time.monotonic() - started, batched   # the decoding alone: scoring is not in tokens/s
+
+
 BUDGET_MARGIN = 32  # new tokens past the expected turn: room for a slightly longer right answer
 
 
@@ -97,13 +165,8 @@ def evaluate(project: Project, model_ref: str, data: str = "val", limit: int = 0
     `progress(done, total, eta_s)` is called after each case; setting `cancel` (a threading.Event)
     stops between tokens and raises `EvalCancelled`."""
     import threading
-    import time
 
-    from workbench import batch_decode
-    from workbench.decode import Decoder, on_torch_thread
     from workbench.grammar import tool_grammar
-    from workbench.inference import Engine, adapter_system_prompt, resolve_model_ref, trained_tool_format
-    from workbench.models import ModelError
 
     cancel = cancel if cancel is not None else threading.Event()
     examples, data_name = eval_examples(project, data)
@@ -112,69 +175,46 @@ def evaluate(project: Project, model_ref: str, data: str = "val", limit: int = 0
         cases = cases[:limit]
     if not cases:
         raise EvalError(f"no cases to evaluate in {data_name}")
-    tools = project.load_tools()
-    base, adapter = resolve_model_ref(model_ref, project.runs_dir, project.settings.base_model)
-    system_prompt = adapter_system_prompt(adapter, project.system_prompt())
-    try:
-        engine = on_torch_thread(Engine, base, adapter)
-    except (ModelError, OSError, ValueError) as exc:
-        raise EvalError(f"cannot load {model_ref!r}: {exc}") from None
-    prompts, gold = prompts_and_gold(cases, tools, system_prompt, trained_tool_format(adapter))
-    decoder = Decoder(engine.model, engine.tokenizer, engine.stop_ids, lean=weights)
+    model = load_model(project, model_ref, weights)
+    prompts, gold = prompts_and_gold(cases, project.load_tools(), model.system_prompt, model.tool_format)
     max_string = project.settings.max_string_length
-    budgets = [min(max_new_tokens, turn_budget(turn, engine.tokenizer)) for turn, _ in gold]
+    budgets = [min(max_new_tokens, turn_budget(turn, model.tokenizer)) for turn, _ in gold]
     grammars = [tool_grammar(case_tools, max_string=max_string) if constrained and case_tools else None
                 for _, case_tools in gold]
-    started = time.monotonic()
-    finished = 0
-
-    def case_done(*_) -> None:
-        nonlocal finished
-        finished += 1
-        if progress:
-            elapsed = time.monotonic() - started
-            progress(finished, len(cases), elapsed / finished * (len(cases) - finished))
-
-    batched = batch_decode.supports(decoder)
-    if batched:
-        decoded = batch_decode.decode_batch(decoder, prompts, budgets, grammars, cancel=cancel, done=case_done)
-    else:
-        decoded = []
-        for prompt, budget, grammar in zip(prompts, budgets, grammars):
-            decoded.append(decoder.generate(prompt, budget, grammar, cancel))
-            if cancel.is_set():
-                break
-            case_done()
-    if cancel.is_set():
-        raise EvalCancelled(f"evaluation of {model_ref} stopped after {finished} of {len(cases)} cases; nothing saved")
-    wall = time.monotonic() - started   # the decoding alone: scoring and writing are not in tokens/s
+    decoded, wall, batched = decode_all(model, prompts, budgets, grammars, progress, cancel)
     outputs = [text for text, _ in decoded]
-    latencies = [st.seconds for _, st in decoded]
     cut = [st.finish_reason == "length" for _, st in decoded]
-    new_tokens = sum(st.new_tokens for _, st in decoded)
     predictions = [{"raw": o, "cut": c} for o, c in zip(outputs, cut)]  # a cut call is labelled cut_off
     report = score_pairs(gold, predictions)
     report["per_category"] = per_category(report["verdicts"], [c.category for c in cases])
-    eval_id = _dt.datetime.now().strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
-    out_dir = project.evals_dir / eval_id
-    out_dir.mkdir(parents=True)
+    out_dir = new_eval_dir(project)
     atomic_write_bytes(out_dir / "gold.jsonl", serialize_entries(cases))
     atomic_write_text(out_dir / "predictions.jsonl", "".join(json.dumps(p) + "\n" for p in predictions))
     atomic_write_text(out_dir / "prompts.jsonl", "".join(json.dumps({"prompt": p}) + "\n" for p in prompts))
-    qs = statistics.quantiles(latencies, n=20) if len(latencies) > 1 else latencies * 19
     result = {
-        "id": eval_id, "dir": str(out_dir), "model": model_ref, "base_model": base,
-        "adapter": str(adapter) if adapter else None, "data": data_name, "cases": len(cases),
-        "constrained": constrained, "weights": weights,
-        "latency": {"p50_s": round(statistics.median(latencies), 3) if latencies else 0.0,
-                    "p95_s": round(qs[18], 3) if qs else 0.0,
-                    "batched": batched,
-                    "tokens_per_s": round(new_tokens / wall, 1) if wall else 0.0,
-                    "total_s": round(wall, 1), "cut_cases": sum(cut)},
+        "id": out_dir.name, "dir": str(out_dir), "model": model_ref, "base_model": model.base,
+        "adapter": str(model.adapter) if model.adapter else None, "data": data_name, "cases": len(cases),
+        "constrained": constrained, "weights": weights, "latency": latency_summary(decoded, wall, batched),
         "report": report,
     }
     atomic_write_text(out_dir / "report.json", json.dumps(result, indent=2))
     return result
+
+
+def new_eval_dir(project: Project) -> Path:
+    """evals/<time>-<4 hex>/, created."""
+    out_dir = project.evals_dir / (_dt.datetime.now().strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2))
+    out_dir.mkdir(parents=True)
+    return out_dir
+
+
+def latency_summary(decoded: list, wall: float, batched: bool) -> dict:
+    latencies = [st.seconds for _, st in decoded]
+    qs = statistics.quantiles(latencies, n=20) if len(latencies) > 1 else latencies * 19
+    return {"p50_s": round(statistics.median(latencies), 3) if latencies else 0.0,
+            "p95_s": round(qs[18], 3) if qs else 0.0, "batched": batched,
+            "tokens_per_s": round(sum(st.new_tokens for _, st in decoded) / wall, 1) if wall else 0.0,
+            "total_s": round(wall, 1), "cut_cases": sum(st.finish_reason == "length" for _, st in decoded)}
 
 
 def per_category(verdicts: list[dict], categories: list[str]) -> dict:
