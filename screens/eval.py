@@ -282,6 +282,9 @@ class EvalScreen(Screen):
 
         models = [("base model", "base")] + [(f"run {r.id}", r.id) for r in list_runs(self.app.project.runs_dir)
                                              if r.output_dir is not None]
+        teacher = self.app.project.settings.teacher
+        if teacher.model:   # a hosted or remote model, evaluated through its API (the key from the environment)
+            models.insert(1, (f"endpoint: {teacher.model}", "endpoint"))
         store = self.app.store
         try:
             from workbench.dataset import split_examples

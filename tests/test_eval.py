@@ -158,3 +158,31 @@ def test_a_model_is_named_by_run_id_prefix_or_by_an_absolute_adapter_path(tmp_pa
     (model / "workbench.json").write_text(json.dumps({"base_model": "bundled:smollm2-135m", "finetune": "full"}))
     for ref in ("20261202-0800", str(model), str(model.parent)):
         assert resolve_model_ref(ref, runs) == (str(model), model)
+
+
+def test_a_model_behind_workbench_serve_gets_the_verdicts_it_gets_directly(tmp_path, model_cache, monkeypatch):
+    """`workbench eval --model URL` against `workbench serve` on loopback, through the real `openai`
+    client: the same cases, the same verdicts as evaluating that model in-process; the key comes
+    from the environment and is written nowhere."""
+    from workbench.assistant import Assistant
+    from workbench.cli import main
+    from workbench.serve import BackgroundServer, build_app
+
+    project = make_project(tmp_path / "p", status="accepted")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-eval-test")
+    server = BackgroundServer(build_app(Assistant("base", project), "wb-base", api_key="sk-eval-test"))
+    url = server.start()
+    try:
+        out = tmp_path / "remote.json"
+        assert main(["eval", str(project.root), "--model", url, "--limit", "5", "--json", str(out)]) == 0
+        remote = json.loads(out.read_text())
+        direct = evaluate(project, "base", "val", limit=5, constrained=True)   # the server constrains too
+    finally:
+        server.stop()
+    assert remote["endpoint"] == f"wb-base @ {url}" and remote["usage"]["requests"] == 5
+    assert remote["usage"]["completion_tokens"] > 0
+    keys = ("correct", "labels", "predicted_tools", "exact", "abstained")
+    assert [{k: v[k] for k in keys} for v in remote["report"]["verdicts"]] == \
+           [{k: v[k] for k in keys} for v in direct["report"]["verdicts"]]
+    assert "sk-eval-test" not in (tmp_path / "p" / "evals" / remote["id"] / "report.json").read_text()
+    assert main(["eval", str(project.root), "--model", url, "--constrained", "--limit", "1"]) == 2

@@ -116,7 +116,8 @@ def _parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("eval", help="evaluate a model's tool calls")
     ev.add_argument("dir", type=Path, nargs="?", default=None)
-    ev.add_argument("--model", default=None, help="base, a run id, or an adapter/model path")
+    ev.add_argument("--model", default=None, help="base, a run id, an adapter/model path, endpoint (the project's "
+                    "[teacher] settings) or the URL of any OpenAI-compatible server (URL#MODEL names its model)")
     ev.add_argument("--data", default="val", help="val (the project's held-out split) or a JSONL file")
     ev.add_argument("--compare", nargs=2, metavar=("A", "B"), help="evaluate two models on the same data")
     ev.add_argument("--json", type=Path)

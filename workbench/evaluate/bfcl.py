@@ -289,26 +289,20 @@ def evaluate_suite(project, model_ref: str, categories: list[str] | None = None,
     checker, label the failures with the workbench's scorer, and save `evals/<id>/`. The prompt is
     the one the model serves with: the project's system prompt with the case's tools (a case's own
     system message replaces it, as in BFCL's live categories)."""
-    from workbench.chat_format import render
-    from workbench.evaluate.model_eval import decode_all, latency_summary, load_model, new_eval_dir, turn_budget
+    from workbench.evaluate.model_eval import decode_cases, latency_summary, new_eval_dir
     from workbench.evaluate.scorer import expected_calls, prediction_from_line, score_case
     from workbench.fileio import atomic_write_text
-    from workbench.grammar import tool_grammar
 
     categories = categories or list(CATEGORIES)
     cases = [c for category in categories for c in load_cases(category, limit)]
     if not cases:
         raise EvalError("no BFCL cases in " + ", ".join(categories))
-    model = load_model(project, model_ref, weights)
-    prompts = [render(c.messages, c.tools, system_prompt=model.system_prompt, add_generation_prompt=True,
-                      tool_format=model.tool_format).text for c in cases]
-    # A call category's budget is its first accepted answer's length plus a margin; an irrelevance
-    # case needs only enough to see whether the answer opens a call.
-    budgets = [min(max_new_tokens, turn_budget(gold_turn(c, []), model.tokenizer)) if c.answer is not None else 48
-               for c in cases]
-    max_string = project.settings.max_string_length
-    grammars = [tool_grammar(c.tools, max_string=max_string) if constrained else None for c in cases]
-    decoded, wall, batched = decode_all(model, prompts, budgets, grammars, progress, cancel)
+    # A call case's budget is its first accepted answer's length plus a margin; an irrelevance case
+    # needs only enough to see whether the answer opens a call.
+    run = decode_cases(project, model_ref, [c.messages for c in cases], [c.tools for c in cases],
+                       [gold_turn(c, []) if c.answer is not None else None for c in cases],
+                       constrained, weights, progress, cancel, max_new_tokens)
+    decoded = run.decoded
     verdicts = []
     for index, (case, (text, stats)) in enumerate(zip(cases, decoded)):
         pred = prediction_from_line({"raw": text, "cut": stats.finish_reason == "length"})
@@ -323,10 +317,9 @@ def evaluate_suite(project, model_ref: str, categories: list[str] | None = None,
     out_dir = new_eval_dir(project)
     atomic_write_text(out_dir / "predictions.jsonl", "".join(json.dumps(v) + "\n" for v in verdicts))
     result = {"id": out_dir.name, "dir": str(out_dir), "suite": "bfcl", "bfcl_version": BFCL_VERSION,
-              "model": model_ref, "base_model": model.base, "adapter": str(model.adapter) if model.adapter else None,
-              "cases": len(cases), "limit": limit, "constrained": constrained, "weights": weights,
-              "latency": latency_summary(decoded, wall, batched), "per_category": per_category(verdicts),
-              "verdicts": verdicts}
+              "model": model_ref, **run.source, "cases": len(cases), "limit": limit, "constrained": constrained,
+              "weights": weights, "latency": latency_summary(decoded, run.wall, run.batched),
+              "per_category": per_category(verdicts), "verdicts": verdicts}
     atomic_write_text(out_dir / "report.json", json.dumps(result, indent=2))
     return result
 

@@ -164,41 +164,84 @@ def evaluate(project: Project, model_ref: str, data: str = "val", limit: int = 0
     `weights="int8"` decodes on int8 weights, as `workbench serve --weights int8`.
     `progress(done, total, eta_s)` is called after each case; setting `cancel` (a threading.Event)
     stops between tokens and raises `EvalCancelled`."""
-    import threading
-
-    from workbench.grammar import tool_grammar
-
-    cancel = cancel if cancel is not None else threading.Event()
     examples, data_name = eval_examples(project, data)
     cases = [c for ex in examples for c in expand_turns(ex)]
     if limit:
         cases = cases[:limit]
     if not cases:
         raise EvalError(f"no cases to evaluate in {data_name}")
-    model = load_model(project, model_ref, weights)
-    prompts, gold = prompts_and_gold(cases, project.load_tools(), model.system_prompt, model.tool_format)
-    max_string = project.settings.max_string_length
-    budgets = [min(max_new_tokens, turn_budget(turn, model.tokenizer)) for turn, _ in gold]
-    grammars = [tool_grammar(case_tools, max_string=max_string) if constrained and case_tools else None
-                for _, case_tools in gold]
-    decoded, wall, batched = decode_all(model, prompts, budgets, grammars, progress, cancel)
-    outputs = [text for text, _ in decoded]
-    cut = [st.finish_reason == "length" for _, st in decoded]
-    predictions = [{"raw": o, "cut": c} for o, c in zip(outputs, cut)]  # a cut call is labelled cut_off
+    tools = project.load_tools()
+    case_tools = [c.tools if c.tools is not None else tools for c in cases]
+    run = decode_cases(project, model_ref, [c.messages[:-1] for c in cases], case_tools,
+                       [c.messages[-1] for c in cases], constrained, weights, progress, cancel, max_new_tokens)
+    gold = [(c.messages[-1], t) for c, t in zip(cases, case_tools)]
+    # A cut call is labelled cut_off, not invalid JSON.
+    predictions = [{"raw": o, "cut": st.finish_reason == "length"} for o, st in zip(run.outputs, run.stats)]
     report = score_pairs(gold, predictions)
     report["per_category"] = per_category(report["verdicts"], [c.category for c in cases])
     out_dir = new_eval_dir(project)
     atomic_write_bytes(out_dir / "gold.jsonl", serialize_entries(cases))
     atomic_write_text(out_dir / "predictions.jsonl", "".join(json.dumps(p) + "\n" for p in predictions))
-    atomic_write_text(out_dir / "prompts.jsonl", "".join(json.dumps({"prompt": p}) + "\n" for p in prompts))
-    result = {
-        "id": out_dir.name, "dir": str(out_dir), "model": model_ref, "base_model": model.base,
-        "adapter": str(model.adapter) if model.adapter else None, "data": data_name, "cases": len(cases),
-        "constrained": constrained, "weights": weights, "latency": latency_summary(decoded, wall, batched),
-        "report": report,
-    }
+    atomic_write_text(out_dir / "prompts.jsonl", "".join(json.dumps({"prompt": p}) + "\n" for p in run.prompts))
+    result = {"id": out_dir.name, "dir": str(out_dir), "model": model_ref, **run.source, "data": data_name,
+              "cases": len(cases), "constrained": constrained, "weights": weights,
+              "latency": latency_summary(run.decoded, run.wall, run.batched), "report": report}
     atomic_write_text(out_dir / "report.json", json.dumps(result, indent=2))
     return result
+
+
+@dataclass
+class DecodedCases:
+    decoded: list           # [(text, stats)] per case
+    wall: float             # seconds of decoding
+    batched: bool
+    prompts: list           # what the model was given: rendered text, or the messages sent to an endpoint
+    source: dict            # base_model and adapter, or the endpoint and its token usage
+
+    @property
+    def outputs(self) -> list[str]:
+        return [text for text, _ in self.decoded]
+
+    @property
+    def stats(self) -> list:
+        return [st for _, st in self.decoded]
+
+
+def decode_cases(project: Project, model_ref: str, conversations: list[list[dict]], tools: list[list[dict]],
+                 turns: list[dict | None], constrained: bool = False, weights: str = "fp32", progress=None,
+                 cancel=None, max_new_tokens: int = 256, quiet_budget: int = 48) -> DecodedCases:
+    """The next assistant turn of each conversation, greedily, from a local model (base, a run, a
+    path) or an endpoint (`workbench.evaluate.remote`). Each may take as many new tokens as its
+    expected turn plus a margin (`turn_budget`, counted with the project's base tokenizer for an
+    endpoint), or `quiet_budget` where `turns` has None (only whether it calls matters)."""
+    from workbench.evaluate.remote import Endpoint, decode_remote, is_remote
+    from workbench.grammar import tool_grammar
+
+    if is_remote(model_ref):
+        from workbench.models import load_tokenizer
+
+        if constrained:
+            raise EvalError("constrained decoding is for local models: an endpoint decodes its own way "
+                            "(`workbench serve` constrains unless started with --no-constrained)")
+        endpoint = Endpoint.resolve(model_ref, project)
+        tokenizer = load_tokenizer(project.settings.base_model)
+        budgets = [min(max_new_tokens, turn_budget(t, tokenizer)) if t is not None else quiet_budget for t in turns]
+        system_prompt = project.system_prompt()
+        decoded, wall, usage = decode_remote(endpoint, conversations, tools, budgets, system_prompt,
+                                             progress=progress, cancel=cancel)
+        prompts = [[{"role": "system", "content": system_prompt}, *c] if not (c and c[0].get("role") == "system")
+                   else c for c in conversations]
+        return DecodedCases(decoded, wall, False, prompts, {"base_model": None, "adapter": None,
+                                                            "endpoint": endpoint.label, "usage": usage})
+    model = load_model(project, model_ref, weights)
+    prompts = [render(c, t or None, system_prompt=model.system_prompt, add_generation_prompt=True,
+                      tool_format=model.tool_format).text for c, t in zip(conversations, tools)]
+    budgets = [min(max_new_tokens, turn_budget(t, model.tokenizer)) if t is not None else quiet_budget for t in turns]
+    max_string = project.settings.max_string_length
+    grammars = [tool_grammar(t, max_string=max_string) if constrained and t else None for t in tools]
+    decoded, wall, batched = decode_all(model, prompts, budgets, grammars, progress, cancel)
+    return DecodedCases(decoded, wall, batched, prompts, {"base_model": model.base,
+                                                         "adapter": str(model.adapter) if model.adapter else None})
 
 
 def new_eval_dir(project: Project) -> Path:
