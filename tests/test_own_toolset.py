@@ -239,3 +239,17 @@ def test_currencies_and_dates_are_said_the_way_people_say_them(tmp_path):
     asks = " ".join(e.first_user_message() for e in result.accepted)
     assert re.search(r"\b(euros|pounds|yen|Swiss francs|US dollars)\b", asks), asks[:500]
     assert re.search(r"\b(EUR|GBP|JPY|CHF|USD)\b", asks)
+
+
+def test_dates_of_what_already_happened_lie_in_the_past(tmp_path):
+    """`placed_after` ("Only orders placed after this date") gets past dates, said as people say them
+    ("since February 20", "yesterday"); a pickup `day` stays in the future."""
+    project = shop_project(tmp_path)
+    result = generate(project, GenerateSpec(n=120, seed=6, mix={"single": 1.0},
+                                            tools=["list_orders", "schedule_pickup"]))
+    args = [(c["function"]["name"], json.loads(c["function"]["arguments"])) for e in result.accepted
+            for m in e.messages for c in m.get("tool_calls") or []]
+    placed = [a["placed_after"] for t, a in args if "placed_after" in a]
+    days = [a["day"] for t, a in args if t == "schedule_pickup"]
+    assert len(placed) >= 5 and all(p < "2026-03-02" for p in placed), placed
+    assert days and all(d >= "2026-03-02" for d in days), days

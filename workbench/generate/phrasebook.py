@@ -170,11 +170,12 @@ class Phrasebook:
     def request(self, tool: str, slots: dict[str, Slot], rng: random.Random, plain=frozenset()) -> str:
         """A short request derived from the tool's name and the values (never its description, which
         reads like documentation, not like a person). `plain`: slots said without their parameter's
-        name ("the desk lamp", not "sku the desk lamp")."""
+        name ("for the desk lamp", not "sku the desk lamp")."""
         phrased = self._phrased([(tool, slots)], rng) if rng.random() < 0.85 else None
         if phrased:
             return phrased
-        parts = [slot.text if name in plain else self.said(name, slot, rng) for name, slot in slots.items()]
+        # A thing said by its name is what the action is for: "start a return for the hoodie, ORD-103590".
+        parts = [f"for {slot.text}" if name in plain else self.said(name, slot, rng) for name, slot in slots.items()]
         lead = rng.choice(["Please {w}", "{w}", "Could you {w}", "I need to {w}", "Can you {w}", "I'd like to {w}"])
         text = lead.format(w=action(tool, rng))
         if parts:

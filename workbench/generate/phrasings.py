@@ -79,6 +79,10 @@ def date_phrases(iso: str, today: dt.date) -> list[str]:
     d = dt.date.fromisoformat(iso)
     out = month_day_forms(d) + [f"the {ordinal(d.day)}", f"the {ORDINAL_WORDS[d.day - 1]}"]
     delta = (d - today).days
+    if delta == -1:
+        out.append("yesterday")
+    if d == today.replace(day=1) and delta < 0:
+        out += ["the start of the month", "the beginning of the month", "the first of the month"]
     if delta == 0:
         out.append("today")
     if delta == 1:

@@ -56,6 +56,8 @@ FAKER_BY_WORD: list[tuple[tuple[str, ...], str]] = [
     (("job", "occupation"), "job"),
     (("message", "body", "note", "comment", "text", "description", "reason"), "sentence"),
 ]
+PAST_WORDS = re.compile(r"placed|created|ordered|purchased|bought|since|joined|signed up|registered|born|"
+                        r"happened|last seen|updated after|modified after", re.I)
 MONEY_WORDS = ("amount", "price", "cost", "total", "budget", "fee", "salary")
 COUNT_WORDS = ("quantity", "count", "number of", "how many", "qty", "guests", "people", "seats", "nights")
 TOPIC_WORDS = ("query", "search", "keyword", "topic", "subject")
@@ -152,7 +154,9 @@ class ValueMaker:
         lname, desc = name.lower(), (schema.get("description") or "")
         if fmt in ("date", "date-time") or (kind == "string" and not schema.get("pattern")
                                             and re.search(r"\b(date|day|deadline)\b|_date$|_on$", lname)):
-            slot = iso(self.dates.draw(rng))
+            # What already happened (an order placed, an account created) lies in the past.
+            past = PAST_WORDS.search(f"{lname} {desc}")
+            slot = iso(self.dates.draw_past(rng) if past else self.dates.draw(rng))
             if fmt == "date-time":
                 hour = rng.choice([9, 10, 11, 14, 15, 16])
                 yield Slot(f"{slot.value}T{hour:02d}:00:00", f"{slot.text} at {hour if hour <= 12 else hour - 12}"

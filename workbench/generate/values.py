@@ -93,6 +93,19 @@ class Dates:
         return Slot(d, month_day(d, rng, t))
 
 
+    def draw_past(self, rng: random.Random) -> Slot:
+        """A past date ("placed after", "since"): mostly said as a date, as people do for the past."""
+        t = self.today
+        kind = rng.random()
+        if kind < 0.1:
+            return Slot(t - dt.timedelta(days=1), "yesterday")
+        if kind < 0.2 and t.day > 1:
+            return Slot(t.replace(day=1), rng.choice(["the start of the month", "the beginning of the month",
+                                                      "the first of the month"]))
+        d = t - dt.timedelta(days=rng.randint(2, 75))
+        return Slot(d, month_day(d, rng, t))
+
+
 def iso(slot: Slot, shift_days: int = 0) -> Slot:
     return Slot((slot.value + dt.timedelta(days=shift_days)).isoformat(), slot.text)
 
