@@ -55,3 +55,12 @@ async def settle(pilot, app, timeout: float = 60.0) -> None:
             raise AssertionError(f"workers still running after {timeout:.0f} s: {names}")
         await pilot.pause(0.02)
     await pilot.pause()
+
+
+def text_of(static) -> str:
+    """What a Static shows, as plain text (its content may be a Rich renderable, not a string)."""
+    from rich.console import Console
+
+    console = Console(width=120, record=True, file=open("/dev/null", "w"))
+    console.print(static.content)
+    return console.export_text()

@@ -189,7 +189,7 @@ def test_the_suite_through_the_cli_base_against_itself(tmp_path, model_cache):
     import asyncio
 
     from screens.app import WorkbenchApp
-    from tests.app_helpers import settle
+    from tests.app_helpers import settle, text_of
     from workbench.project import Project
 
     async def look() -> None:
@@ -199,9 +199,9 @@ def test_the_suite_through_the_cli_base_against_itself(tmp_path, model_cache):
             await pilot.press("4")
             await pilot.pause()
             screen = app.screen
-            metrics = str(screen.query_one("#eval-metrics").render())
+            metrics = text_of(screen.query_one("#eval-metrics"))
             assert "on BFCL" in metrics and "irrelevance" in metrics and "overall" in metrics, metrics
             if any(not v["valid"] for v in b["verdicts"]):
-                assert "accepted (BFCL's answer)" in str(screen.query_one("#case-body").render())
+                assert "accepted (BFCL's answer)" in text_of(screen.query_one("#case-body"))
 
     asyncio.run(look())

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.app_helpers import make_project
+from tests.app_helpers import make_project, text_of
 from workbench.evaluate.model_eval import EvalError, compare_reports, evaluate, expand_turns
 from workbench.examples import ExampleFile
 
@@ -72,14 +72,6 @@ def test_evaluate_base_within_a_budget_from_each_expected_turn(tmp_path, model_c
     with pytest.raises(EvalCancelled, match="stopped after 1 of 6 cases"):
         evaluate(project, "base", "val", limit=6, cancel=stop, progress=lambda i, n, eta: stop.set())
     assert len(list((tmp_path / "p" / "evals").iterdir())) == 1  # the cancelled one left nothing behind
-
-
-def text_of(static) -> str:
-    from rich.console import Console
-
-    console = Console(width=120, record=True, file=open("/dev/null", "w"))
-    console.print(static.content)
-    return console.export_text()
 
 
 async def test_eval_screen_shows_failures_and_turns_them_into_examples(tmp_path, model_cache):
@@ -182,7 +174,17 @@ def test_a_model_behind_workbench_serve_gets_the_verdicts_it_gets_directly(tmp_p
     assert remote["endpoint"] == f"wb-base @ {url}" and remote["usage"]["requests"] == 5
     assert remote["usage"]["completion_tokens"] > 0
     keys = ("correct", "labels", "predicted_tools", "exact", "abstained")
-    assert [{k: v[k] for k in keys} for v in remote["report"]["verdicts"]] == \
-           [{k: v[k] for k in keys} for v in direct["report"]["verdicts"]]
+    preds = [json.loads(line) for line in (tmp_path / "p" / "evals" / direct["id"] / "predictions.jsonl")
+             .read_text().splitlines()]
+    compared = 0
+    for r, d, pred in zip(remote["report"]["verdicts"], direct["report"]["verdicts"], preds):
+        if pred["cut"] and "<tool_call>" in pred["raw"] and not d["predicted_tools"]:
+            # The one difference by design: a call the token budget cut off. In-process the scorer
+            # sees the opened <tool_call>; the API can only answer empty content, finish "length".
+            assert not r["predicted_tools"]
+            continue
+        assert {k: r[k] for k in keys} == {k: d[k] for k in keys}
+        compared += 1
+    assert compared >= 3
     assert "sk-eval-test" not in (tmp_path / "p" / "evals" / remote["id"] / "report.json").read_text()
     assert main(["eval", str(project.root), "--model", url, "--constrained", "--limit", "1"]) == 2
