@@ -253,3 +253,24 @@ def test_dates_of_what_already_happened_lie_in_the_past(tmp_path):
     days = [a["day"] for t, a in args if t == "schedule_pickup"]
     assert len(placed) >= 5 and all(p < "2026-03-02" for p in placed), placed
     assert days and all(d >= "2026-03-02" for d in days), days
+
+
+def test_a_named_thing_acted_on_then_a_third_call_from_the_acts_result(tmp_path):
+    """"Return the wool socks from ORD-104233 and book a drop-off for it": find_order, start_return with
+    the SKU read off the order, then schedule_pickup with the return id read off the return. And
+    calls leave most optional parameters out, as requests do."""
+    project = shop_project(tmp_path)
+    result = generate(project, GenerateSpec(n=300, seed=11))
+    three = []
+    for e in result.accepted:
+        calls = [(c["function"]["name"], json.loads(c["function"]["arguments"])) for m in e.messages
+                 for c in m.get("tool_calls") or []]
+        if [n for n, _ in calls] == ["find_order", "start_return", "schedule_pickup"]:
+            results = [json.loads(m["content"]) for m in e.messages if m.get("role") == "tool"]
+            assert calls[2][1]["return_id"] == results[1]["return_id"]
+            assert calls[2][1]["return_id"] not in e.first_user_message()
+            three.append(e)
+    assert len(three) >= 3
+    listed = [json.loads(c["function"]["arguments"]) for e in result.accepted for m in e.messages
+              for c in m.get("tool_calls") or [] if c["function"]["name"] == "list_orders"]
+    assert sum("status" in a for a in listed) <= 0.5 * len(listed), len(listed)

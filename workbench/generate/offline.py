@@ -99,8 +99,10 @@ class OfflineGenerator:
         if params_set is not None:
             chosen = [p for p in optional if p in params_set]
         else:
-            chosen = [p for p in optional if rng.random() < 0.35]
-            if optional and rng.random() < 0.5:  # push the least-seen optional parameter
+            # Most requests give few optional values: a model trained on calls full of them fills
+            # them in unasked ("status": "delivered" where the user asked for all orders).
+            chosen = [p for p in optional if rng.random() < 0.25]
+            if optional and rng.random() < 0.3:  # push the least-seen optional parameter
                 rare = min(optional, key=lambda p: (self.cov.params[(tool, p)], rng.random()))
                 if rare not in chosen:
                     chosen.append(rare)

@@ -200,12 +200,12 @@ class Phrasebook:
         # Not "then": a request joined by "then" is done in order, one call after the other's result.
         joiner = rng.choice([" and ", ". Also, ", "; plus ", ", and also "])
         first, *rest = requests
-        return sentence(first.rstrip(".?!")) + joiner + joiner.join(r[:1].lower() + r[1:].rstrip(".?!") for r in rest)
+        return sentence(first.rstrip(".?!")) + joiner + joiner.join(lower_first(r).rstrip(".?!") for r in rest)
 
     def sequence_request(self, requests: list[str], rng: random.Random) -> str:
         joiner = rng.choice([", then ", ". After that, ", " and then ", ". Once that's done, "])
         first, *rest = requests
-        return sentence(first.rstrip(".?!")) + joiner + joiner.join(r[:1].lower() + r[1:].rstrip(".?!") for r in rest)
+        return sentence(first.rstrip(".?!")) + joiner + joiner.join(lower_first(r).rstrip(".?!") for r in rest)
 
     # -- answers after tool results
     def answer(self, tool: str, args: dict, result: Any) -> str:
@@ -281,6 +281,31 @@ class Phrasebook:
         conv.say(self.answer_many([(t1, a1), (t2, a2)], r1 + r2))
         return True
 
+    def _link(self, world, t1: str, a1: dict, r1: Any, rng: random.Random, draw_call):
+        """A next call fed by this call's result: (tool, its said slots, its arguments), run in `world`,
+        or None. Only what a person would not say but read off a result links: ids and patterned codes."""
+        fields = dict(reversed(list(_fields(r1))))   # the first occurrence of each name wins
+        links = [(t2, k) for t2, fn in self.tools.items() if t2 != t1
+                 for k, schema in (fn.get("parameters", {}).get("properties") or {}).items()
+                 if k in fields and k not in a1 and _identifies(k, schema)]
+        if not links:
+            return None
+        t2, key = rng.choice(links)
+        _, s2 = draw_call(t2)
+        value = fields[key]
+        if not self.values.fits(t2, key, self.tools[t2]["parameters"]["properties"][key], value):
+            return None
+        said = {k: v for k, v in s2.items() if k != key}
+        a2 = {**{k: v.value for k, v in said.items()}, key: value}
+        if is_error(json.loads(world.call(t2, a2))):
+            return None
+        return t2, said, a2
+
+    def _next_request(self, tool: str, said: dict, rng: random.Random) -> str:
+        """The words for a linked call: its own values, and "it" for the one read off the result."""
+        text = (self.request(tool, said, rng) if said else sentence(action(tool, rng))).rstrip(".?! ")
+        return text + rng.choice([" for it", " for that one", ""])
+
     def _chain(self, conv: Conversation, rng: random.Random, draw_call) -> bool:
         """A call whose result holds a value (an id) that a parameter of the same name of another
         call needs; the user never says that value, the assistant reads it from the result."""
@@ -293,25 +318,11 @@ class Phrasebook:
             r1 = json.loads(world.call(t1, a1))
             if is_error(r1):
                 continue
-            fields = dict(reversed(list(_fields(r1))))   # the first occurrence of each name wins
-            # Only what a person would not say but read off a result: ids and patterned codes.
-            links = [(t2, k) for t2, fn in self.tools.items() if t2 != t1
-                     for k, schema in (fn.get("parameters", {}).get("properties") or {}).items()
-                     if k in fields and k not in a1 and _identifies(k, schema)]
-            if not links:
+            linked = self._link(world, t1, a1, r1, rng, draw_call)
+            if linked is None:
                 continue
-            t2, key = rng.choice(links)
-            _, s2 = draw_call(t2)
-            value = fields[key]
-            if not self.values.fits(t2, key, self.tools[t2]["parameters"]["properties"][key], value):
-                continue
-            said = {k: v for k, v in s2.items() if k != key}
-            a2 = {**{k: v.value for k, v in said.items()}, key: value}
-            if is_error(json.loads(world.call(t2, a2))):
-                continue
-            second = (self.request(t2, said, rng) if said else sentence(action(t2, rng))).rstrip(".?! ")
-            conv.user(self.sequence_request([self.request(t1, s1, rng), second + rng.choice(
-                [" for it", " for that one", ""])], rng))
+            t2, said, a2 = linked
+            conv.user(self.sequence_request([self.request(t1, s1, rng), self._next_request(t2, said, rng)], rng))
             r1 = conv.call([(t1, a1)])
             r2 = conv.call([(t2, a2)])
             if is_error(r1[0]) or is_error(r2[0]):
@@ -361,19 +372,33 @@ class Phrasebook:
             _, s2 = draw_call(t2)
             said = {**{k: v for k, v in s2.items() if k != key and k not in s1}, **s1}
             a2 = {**{k: v.value for k, v in said.items()}, key: item[key]}
-            if is_error(json.loads(world.call(t2, a2))):
+            acted = json.loads(world.call(t2, a2))
+            if is_error(acted):
                 continue
             # A name is a noun ("the desk lamp"); a title reads like a sentence ("'Renew passport'").
             name = f"the {lower_first(label)}" if any(item.get(k) == label for k in ("name", "label")) \
                 else f"'{label}'"
             # Said in the order a person says it: the thing, where it is (the lookup's values), the rest.
             slots = {key: Slot(item[key], name), **s1, **{k: v for k, v in said.items() if k not in s1}}
-            conv.user(self.request(t2, slots, rng, plain={key}))
+            request = self.request(t2, slots, rng, plain={key})
+            # Sometimes a third call follows from the act's result ("... and book a drop-off for it").
+            third = None
+            if rng.random() < 0.4:
+                third = self._link(world, t2, a2, acted, rng, draw_call)
+            if third is not None:
+                request = self.sequence_request([request, self._next_request(third[0], third[1], rng)], rng)
+            conv.user(request)
             r1 = conv.call([(t1, a1)])
             r2 = conv.call([(t2, a2)])
             if is_error(r1[0]) or is_error(r2[0]):
                 return False
-            conv.say(self.answer(t2, a2, r2[0]))
+            if third is None:
+                conv.say(self.answer(t2, a2, r2[0]))
+                return True
+            r3 = conv.call([(third[0], third[2])])
+            if is_error(r3[0]):
+                return False
+            conv.say(self.answer_many([(t2, a2), (third[0], third[2])], r2 + r3))
             return True
         return False
 

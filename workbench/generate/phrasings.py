@@ -68,7 +68,9 @@ class Phrasing:
 
 
 def lower_first(text: str) -> str:
-    """"Call mom" -> "call mom", but "USB cable" and "ORD-104871" stay as they are."""
+    """"Call mom" -> "call mom", but "USB cable", "ORD-104871" and "I need" stay as they are."""
+    if text.startswith(("I ", "I'")):
+        return text
     if len(text) > 1 and text[0].isupper() and not text[1].isupper() and not text[1].isdigit():
         return text[0].lower() + text[1:]
     return text
