@@ -156,14 +156,15 @@ def turn_budget(turn: dict, tokenizer, margin: int = BUDGET_MARGIN) -> int:
 
 def evaluate(project: Project, model_ref: str, data: str = "val", limit: int = 0, progress=None,
              max_new_tokens: int = 256, constrained: bool = False, weights: str = "fp32", cancel=None) -> dict:
-    """Score a model on `data`, greedily, each case within a budget from its expected turn
-    (`turn_budget`, at most `max_new_tokens`). On CPU (Llama-family models) the cases are decoded
-    several at a time over their shared system turn (`workbench.batch_decode`); elsewhere one at a
-    time on the serving path (`workbench.decode`: the shared system turn is computed once, copied
-    text is drafted). `constrained` decodes under the tool grammar (JSON validity is then 100%);
-    `weights="int8"` decodes on int8 weights, as `workbench serve --weights int8`.
-    `progress(done, total, eta_s)` is called after each case; setting `cancel` (a threading.Event)
-    stops between tokens and raises `EvalCancelled`."""
+    """Score a model (base, a run, a path, or an endpoint: `workbench.evaluate.remote`) on `data`,
+    greedily, each case within a budget from its expected turn (`turn_budget`, at most
+    `max_new_tokens`). On CPU (Llama-family models) the cases are decoded several at a time over
+    their shared system turn (`workbench.batch_decode`); elsewhere one at a time on the serving
+    path (`workbench.decode`: the shared system turn is computed once, copied text is drafted).
+    `constrained` decodes under the tool grammar (JSON validity is then 100%); `weights="int8"`
+    decodes on int8 weights, as `workbench serve --weights int8`. `progress(done, total, eta_s)` is
+    called after each case; setting `cancel` (a threading.Event) stops between tokens and raises
+    `EvalCancelled`."""
     examples, data_name = eval_examples(project, data)
     cases = [c for ex in examples for c in expand_turns(ex)]
     if limit:
@@ -214,7 +215,7 @@ def decode_cases(project: Project, model_ref: str, conversations: list[list[dict
     path) or an endpoint (`workbench.evaluate.remote`). Each may take as many new tokens as its
     expected turn plus a margin (`turn_budget`, counted with the project's base tokenizer for an
     endpoint), or `quiet_budget` where `turns` has None (only whether it calls matters)."""
-    from workbench.evaluate.remote import Endpoint, decode_remote, is_remote
+    from workbench.evaluate.remote import Endpoint, decode_remote, is_remote, with_system
     from workbench.grammar import tool_grammar
 
     if is_remote(model_ref):
@@ -229,8 +230,7 @@ def decode_cases(project: Project, model_ref: str, conversations: list[list[dict
         system_prompt = project.system_prompt()
         decoded, wall, usage = decode_remote(endpoint, conversations, tools, budgets, system_prompt,
                                              progress=progress, cancel=cancel)
-        prompts = [[{"role": "system", "content": system_prompt}, *c] if not (c and c[0].get("role") == "system")
-                   else c for c in conversations]
+        prompts = [with_system(c, system_prompt) for c in conversations]
         return DecodedCases(decoded, wall, False, prompts, {"base_model": None, "adapter": None,
                                                             "endpoint": endpoint.label, "usage": usage})
     model = load_model(project, model_ref, weights)

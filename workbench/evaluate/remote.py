@@ -66,6 +66,13 @@ class Endpoint:
         return cls(url.rstrip("/"), model, key)
 
 
+def with_system(messages: list[dict], system_prompt: str) -> list[dict]:
+    """The conversation as sent: the project's system prompt first, unless it brings its own."""
+    if not system_prompt or (messages and messages[0].get("role") == "system"):
+        return list(messages)
+    return [{"role": "system", "content": system_prompt}, *messages]
+
+
 @dataclass
 class RemoteStats:
     """What the evaluation reads of a decode (the fields it shares with `workbench.decode.DecodeStats`)."""
@@ -110,10 +117,8 @@ async def _decode(endpoint, conversations, tools, budgets, system_prompt, concur
         async with gate:
             if cancel is not None and cancel.is_set():
                 return None
-            msgs = list(messages)
-            if system_prompt and not (msgs and msgs[0].get("role") == "system"):
-                msgs.insert(0, {"role": "system", "content": system_prompt})
-            kwargs = {"model": endpoint.model, "messages": msgs, "max_tokens": budget, "temperature": 0}
+            kwargs = {"model": endpoint.model, "messages": with_system(messages, system_prompt), "max_tokens": budget,
+                      "temperature": 0}
             if case_tools:
                 kwargs["tools"] = case_tools
             t0 = time.monotonic()
