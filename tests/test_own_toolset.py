@@ -179,6 +179,10 @@ def test_the_users_examples_teach_the_generator_how_to_ask(tmp_path):
     assert "convert {0:amount} {0:from_currency} to {0:to_currency}" in phrasings
     assert "Look up {0:order_id} and {1:order_id} for me" in phrasings
     assert "what orders did {0:customer_email} place after {0:placed_after}?" in phrasings
+    # Without its id, a request that already says what the thing is stays as it is, whatever
+    # vague word ("it", "that one") the generator meant to put in the id's place.
+    where = next(p for p in learn(mine, project.load_tools(), dt.date(2026, 3, 2)) if p.text.startswith("where's my"))
+    assert where.without(0, "order_id", "that one", names=True, noun="order") == "where's my order?"
     result = generate(project, GenerateSpec(n=300, seed=5))
     asks = [e.first_user_message() for e in result.accepted]
     # New values in the user's words (not their values: those requests would be duplicates).

@@ -235,7 +235,8 @@ class Phrasebook:
             # currency does not ("convert 80 euros to the price" is not English).
             names = missing.lower().endswith("id")
             thing = action(tool, rng).partition(" ")[2] or "it"
-            ask = phrasing.without(0, missing, thing=vaguely(thing, rng) if names else thing, names=names)
+            ask = phrasing.without(0, missing, thing=vaguely(thing, rng) if names else thing, names=names,
+                                   noun=thing.split()[-1])
             if ask is not None and rest:
                 _, slots = self.draw_values(tool, rest, rng)
                 ask = Phrasing(ask, phrasing.tools, (frozenset(rest),), lowered=phrasing.lowered).fill(

@@ -44,13 +44,13 @@ class Phrasing:
         # "on Thursday" re-filled with "tomorrow": people say "tomorrow", not "on tomorrow".
         return re.sub(r"\bon (today|tomorrow|the day after tomorrow)\b", r"\1", text)
 
-    def without(self, call: int, param: str, thing: str = "it", names: bool = False) -> str | None:
+    def without(self, call: int, param: str, thing: str = "it", names: bool = False, noun: str = "") -> str | None:
         """The request with one slot's words removed (a clarifying request), or None if that reads badly.
         A quoted slot ("Add '{title}' with high priority"), or one that `names` the thing acted on
         ("get rid of {task_id}"), becomes `thing` ("Add a task with ...", "get rid of the task")."""
         slot = re.escape(f"{{{call}:{param}}}")
         label = re.escape(param.replace("_", " "))
-        noun = thing.split()[-1] if thing.split() else ""
+        noun = noun or (thing.split()[-1] if thing.split() else "")   # what the thing is: "order"
         if names and noun and re.search(rf"\b{re.escape(noun)}\s+{slot}", self.text):
             # "Where's my order {order_id}?" already says the thing: "Where's my order?"
             text = re.sub(rf"\s+{slot}", "", self.text, count=1)
