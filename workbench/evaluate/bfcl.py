@@ -334,7 +334,7 @@ def per_category(verdicts: list[dict]) -> dict:
         failed = [v for v in vs if not v["valid"]]
         out[category] = {"cases": len(vs), "accuracy": round(sum(v["valid"] for v in vs) / len(vs), 4),
                          "errors": dict(Counter(v["error_type"] for v in failed).most_common(4)),
-                         "labels": dict(Counter(v["labels"][0] for v in failed if v["labels"]).most_common(4))}
+                         "labels": dict(Counter(v["label"] for v in failed).most_common(4))}
     return out
 
 
