@@ -210,7 +210,8 @@ class EvalScreen(Screen):
         table.clear()
         if self.current.get("suite"):
             for v in self.failures:
-                table.add_row(v["id"], v["label"], v["category"], v["error_type"], key=str(v["index"]))
+                table.add_row(v["id"], v["label"], ",".join(v.get("expected_tools", [])) or "(none)",
+                              ",".join(v.get("predicted_tools", [])) or "(none)", key=str(v["index"]))
             if self.failures:
                 self.show_case(self.failures[0]["index"])
             return

@@ -313,7 +313,8 @@ def evaluate_suite(project, model_ref: str, categories: list[str] | None = None,
         # the workbench's scorer finds nothing wrong (the checker is the judge).
         label = "" if official["valid"] else (mine.labels[0] if mine.labels else official["error_type"])
         verdicts.append({"index": index, "id": case.id, "category": case.category, "valid": official["valid"],
-                         "error_type": official["error_type"], "label": label, "labels": mine.labels, "raw": text})
+                         "error_type": official["error_type"], "label": label, "labels": mine.labels,
+                         "expected_tools": mine.expected_tools, "predicted_tools": mine.predicted_tools, "raw": text})
     out_dir = new_eval_dir(project)
     atomic_write_text(out_dir / "predictions.jsonl", "".join(json.dumps(v) + "\n" for v in verdicts))
     result = {"id": out_dir.name, "dir": str(out_dir), "suite": "bfcl", "bfcl_version": BFCL_VERSION,
