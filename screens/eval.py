@@ -142,12 +142,7 @@ class EvalScreen(Screen):
             cells = [label.split(" (")[0], _pct(m[key])]
             if base is not None:
                 r = rows.get(key)
-                if r is None:
-                    cells += [_pct(base["report"]["metrics"].get(key)), ""]
-                else:
-                    colour = "green" if r["ci95"][0] > 0 else ("red" if r["ci95"][1] < 0 else "dim")
-                    cells += [_pct(r["a"]), Text(f"{r['delta']:+.0%} [{r['ci95'][0]:+.0%}, {r['ci95'][1]:+.0%}]",
-                                                 style=colour)]
+                cells += [_pct(base["report"]["metrics"].get(key)), ""] if r is None else [_pct(r["a"]), _delta(r)]
             table.add_row(*cells)
         from workbench.evaluate.report import argument_misses
 
@@ -172,9 +167,7 @@ class EvalScreen(Screen):
         for category, row in ev["per_category"].items():
             cells = [category, str(row["cases"]), _pct(row["accuracy"])]
             if r := rows.get(category):
-                colour = "green" if r["ci95"][0] > 0 else ("red" if r["ci95"][1] < 0 else "dim")
-                cells += [_pct(r["a"]), Text(f"{r['delta']:+.0%} [{r['ci95'][0]:+.0%}, {r['ci95'][1]:+.0%}]",
-                                             style=colour)]
+                cells += [_pct(r["a"]), _delta(r)]
             table.add_row(*cells)
         self.query_one("#eval-metrics", Static).update(Group(head, table))
         self._fill_labels(ev["verdicts"])
@@ -224,10 +217,10 @@ class EvalScreen(Screen):
             self.show_case(self.failures[0]["index"])
 
     def show_suite_case(self, index: int) -> None:
-        from workbench.evaluate.bfcl import load_cases
+        from workbench.evaluate.bfcl import find_case
 
         v = self.current["verdicts"][index]
-        case = next((c for c in load_cases(v["category"]) if c.id == v["id"]), None)
+        case = find_case(v["category"], v["id"])
         self.case = None   # a suite's case is not one of the project's examples: g and a do nothing
         body = Text.assemble((v["id"], "bold"), "  ", (", ".join(v["labels"]) or "correct by the workbench's scorer",
                                                        "red" if v["labels"] else "green"),
@@ -373,3 +366,7 @@ def _pct(v) -> str:
     return "-" if v is None else f"{v:.0%}"
 
 
+def _delta(row: dict) -> Text:
+    """B - A with its 95% interval, green or red where the interval leaves no doubt."""
+    colour = "green" if row["ci95"][0] > 0 else ("red" if row["ci95"][1] < 0 else "dim")
+    return Text(f"{row['delta']:+.0%} [{row['ci95'][0]:+.0%}, {row['ci95'][1]:+.0%}]", style=colour)

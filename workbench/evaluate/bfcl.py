@@ -19,6 +19,7 @@ prediction, which is how a single-gold scorer reads BFCL's lists of accepted val
 from __future__ import annotations
 
 import copy
+import functools
 import importlib.util
 import json
 import re
@@ -99,6 +100,16 @@ def load_cases(category: str, limit: int = 0) -> list[BfclCase]:
         out.append(BfclCase(row["id"], category, list(turns[0]), row["function"],
                             answers.get(row["id"]) if answers else None))
     return out
+
+
+@functools.lru_cache(maxsize=len(CATEGORIES))
+def _cases_by_id(category: str) -> dict[str, BfclCase]:
+    return {c.id: c for c in load_cases(category)}
+
+
+def find_case(category: str, case_id: str) -> BfclCase | None:
+    """One case by its id (a category's file is read once, not on every look at one of its cases)."""
+    return _cases_by_id(category).get(case_id)
 
 
 # ---------------------------------------------------------------- BFCL function documents as OpenAI tools
