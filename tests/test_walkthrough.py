@@ -64,7 +64,9 @@ def test_the_readme_path_at_80x24(term, tmp_path, model_cache):
     marks.append(("curate", time.monotonic()))
 
     # A schema edit that touches no example saves at once; a rename offers to migrate.
-    press(term, "1", "C-t", "Tab", "End")
+    press(term, "1")
+    term.wait_for("^t JSON/Form")
+    press(term, "C-t", "Tab", "End")
     type_text(term, " Today's date is in the prompt.")
     press(term, "C-s")
     term.wait_for("Saved tools.json.")
@@ -86,7 +88,9 @@ def test_the_readme_path_at_80x24(term, tmp_path, model_cache):
     marks.append(("generate", time.monotonic()))
 
     # Train a few steps, stop after the first, resume to the end.
-    press(term, "3", "s")
+    press(term, "3")
+    term.wait_for("press s to start one")  # a key sent before the screen is up would be lost
+    press(term, "s")
     term.wait_for("New training run")
     press(term, "Tab", "Tab", "Tab", "Tab", "C-a", "C-k")  # from the preset: fine-tuning, learning rate, epochs, max steps
     type_text(term, "3")
@@ -107,7 +111,9 @@ def test_the_readme_path_at_80x24(term, tmp_path, model_cache):
     marks.append(("train", time.monotonic()))
 
     # Evaluate the run on two cases, with progress shown.
-    press(term, "4", "e")
+    press(term, "4")
+    term.wait_for("Failures by label")
+    press(term, "e")
     term.wait_for("Evaluate on the val split")
     type_text(term, "2")
     press(term, "C-s")
@@ -117,11 +123,14 @@ def test_the_readme_path_at_80x24(term, tmp_path, model_cache):
     marks.append(("eval", time.monotonic()))
 
     # Chat with the run: a required call, run on the stubs, then saved as an example.
-    press(term, "5", "C-f")
+    press(term, "5")
+    term.wait_for("choice auto")
+    press(term, "C-f")
+    term.wait_for("choice required")
     type_text(term, "Show me my open tasks")
     press(term, "Enter")
     screen = term.wait_for("pieces in", timeout=120)
-    assert "⚙" in screen  # a call card, checked against its schema
+    assert "⚙" in screen, screen  # a call card, checked against its schema
     first = next(line for line in screen.splitlines() if "pieces in" in line)
     press(term, "C-g")
     screen = term.wait_for("tool: ", timeout=60)
