@@ -278,3 +278,25 @@ def test_a_named_thing_acted_on_then_a_third_call_from_the_acts_result(tmp_path)
     listed = [json.loads(c["function"]["arguments"]) for e in result.accepted for m in e.messages
               for c in m.get("tool_calls") or [] if c["function"]["name"] == "list_orders"]
     assert sum("status" in a for a in listed) <= 0.5 * len(listed), len(listed)
+
+
+def test_derived_requests_say_self_describing_values_without_their_parameter_names(tmp_path):
+    """With no phrasing of the user's for a single start_return, the derived request says a code and a
+    reason as people do ("SKU-HD310", "too large", "2 of them"), not always "sku SKU-HD310, reason: too large";
+    the common currencies come before Faker's uniform pick from all of ISO 4217."""
+    project = shop_project(tmp_path)
+    result = generate(project, GenerateSpec(n=60, seed=8, mix={"single": 1.0}, tools=["start_return"]))
+    asks = [e.first_user_message() for e in result.accepted]
+    assert len(asks) >= 30
+    plain_sku = [a for a in asks if re.search(r"(?<!sku )(?<!sku: )SKU-", a)]
+    plain_reason = [a for a in asks if re.search(r"(?<!reason )(?<!reason: )\b(too large|too small|damaged|"
+                                                 r"wrong item|changed mind)\b", a)]
+    assert len(plain_sku) >= len(asks) // 3 and len(plain_reason) >= len(asks) // 3, asks
+    assert any("of them" in a for a in asks)   # quantity: "How many of the item to send back"
+
+    converted = generate(project, GenerateSpec(n=60, seed=9, mix={"single": 1.0}, tools=["convert_price"]))
+    from workbench.generate.values import CURRENCY_WORDS
+
+    codes = [json.loads(c["function"]["arguments"])[k] for e in converted.accepted for m in e.messages
+             for c in m.get("tool_calls") or [] for k in ("from_currency", "to_currency")]
+    assert sum(c in CURRENCY_WORDS for c in codes) >= 0.75 * len(codes), Counter(codes)

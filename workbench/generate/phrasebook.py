@@ -89,6 +89,18 @@ def action(tool: str, rng: random.Random) -> str:
     return f"{verb} {rng.choice(['my', 'the']) if rest.endswith('s') else 'the'} {rest}"
 
 
+def self_describing(schema: dict, slot: Slot) -> bool:
+    """A value that says what it is without its parameter's name: a code in a patterned format
+    ("SKU-HD310", "rt_4101"), an email, a choice from an enum said in words ("too large")."""
+    if not isinstance(slot.value, str):
+        return False
+    if schema.get("format") == "email" or "@" in slot.text:
+        return True
+    if "enum" in schema:
+        return slot.text != slot.value or " " in slot.text or len(slot.text) > 3  # not "S", "on"
+    return "pattern" in schema and bool(re.search(r"[A-Za-z]", slot.value) and re.search(r"[\d_-]", slot.value))
+
+
 def vaguely(thing: str, rng: random.Random) -> str:
     """How people point at a thing without saying which: "the task" -> "it", "that one", "my task",
     "one of my tasks" (what a clarifying question then asks about)."""
@@ -175,7 +187,9 @@ class Phrasebook:
         if phrased:
             return phrased
         # A thing said by its name is what the action is for: "start a return for the hoodie, ORD-103590".
-        parts = [f"for {slot.text}" if name in plain else self.said(name, slot, rng) for name, slot in slots.items()]
+        props = (self.tools[tool].get("parameters") or {}).get("properties") or {}
+        parts = [f"for {slot.text}" if name in plain else self.said(name, slot, rng, props.get(name) or {})
+                 for name, slot in slots.items()]
         lead = rng.choice(["Please {w}", "{w}", "Could you {w}", "I need to {w}", "Can you {w}", "I'd like to {w}"])
         text = lead.format(w=action(tool, rng))
         if parts:
@@ -183,11 +197,17 @@ class Phrasebook:
                            else ", ".join(parts))
         return sentence(text + rng.choice([".", "", "?" if lead.startswith(("Could", "Can")) else "."]))
 
-    def said(self, name: str, slot: Slot, rng: random.Random) -> str:
-        """A value with the words that say which parameter it fills: "for ORD-104233", "reason: damaged"."""
+    def said(self, name: str, slot: Slot, rng: random.Random, schema: dict | None = None) -> str:
+        """A value with the words that say which parameter it fills: "for ORD-104233", "reason: damaged",
+        or as people say it when the value says that itself: "SKU-HD310", "too large", "3 of them"."""
         label = name.replace("_", " ")
+        schema = schema or {}
         if name.endswith("_id"):   # the action already names the thing: "cancel the order ORD-105002"
             return rng.choice([f"for {slot.text}", slot.text, slot.text])
+        if self_describing(schema, slot) and rng.random() < 0.6:
+            return slot.text
+        if schema.get("type") == "integer" and re.match(r"(?i)how many\b", schema.get("description") or ""):
+            return rng.choice([f"{slot.text} of them", f"{label} {slot.text}", f"x{slot.text}"])
         return rng.choice([f"{label} {slot.text}", f"{label}: {slot.text}", f"with {label} {slot.text}",
                            f"{label} {slot.text}"])
 

@@ -229,6 +229,10 @@ class ValueMaker:
                 first, last = fake.first_name().lower(), fake.last_name().lower()
                 v = rng.choice([f"{first}.{last}", f"{first}{last[0]}", f"{first[0]}{last}"]) + "@" + \
                     rng.choice(["example.com", "example.org", "example.net", fake.domain_name()])
+            elif provider == "currency_code" and rng.random() < 0.8:
+                # Most conversions people ask for are between the currencies they can name in words,
+                # not Faker's uniform pick from all of ISO 4217 (BYN, KPW...).
+                v = rng.choice(sorted(CURRENCY_WORDS))
             else:
                 v = str(getattr(fake, provider)())
             yield Slot(v, v)
