@@ -106,6 +106,18 @@ def test_atomic_write_leaves_old_file_when_interrupted(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["examples.jsonl"]  # no temp file left behind
 
 
+def test_atomic_write_gives_a_new_file_the_usual_mode_and_keeps_an_old_ones(tmp_path):
+    """A new file reads as open() would make it (not mkstemp's owner-only 0600); a chmod the user made stays."""
+    umask = os.umask(0)
+    os.umask(umask)
+    new = tmp_path / "tools.json"
+    atomic_write_bytes(new, b"[]")
+    assert new.stat().st_mode & 0o777 == 0o666 & ~umask
+    new.chmod(0o640)
+    atomic_write_bytes(new, b"[1]")
+    assert new.stat().st_mode & 0o777 == 0o640 and new.read_bytes() == b"[1]"
+
+
 def test_atomic_write_survives_sigkill_mid_save(tmp_path):
     """A writer killed at random moments never leaves a torn file: each read sees a whole version."""
     import signal

@@ -6,6 +6,9 @@ import os
 import tempfile
 from pathlib import Path
 
+_UMASK = os.umask(0)   # read once, at import: os.umask can only be read by setting it
+os.umask(_UMASK)
+
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     """Write `data` to `path` so that readers see either the old file or the new one.
@@ -22,9 +25,9 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        if path.exists():
-            # Keep the permissions the user gave the file.
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        # Keep the permissions the user gave the file; a new one gets what open() would give it
+        # (mkstemp's are owner-only, which a team sharing a GPU box would not expect).
+        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_UMASK)
         os.replace(tmp, path)
     except BaseException:
         try:
