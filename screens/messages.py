@@ -142,3 +142,24 @@ class EvalDone(Message):
 
     eval_id: str = ""
     error: str = ""
+
+
+@dataclass
+class ModelExportProgress(Message):
+    """How far an export of a run has come (0..1) and what it is doing."""
+
+    fraction: float
+    what: str
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ModelExportProgress)  # the converter reports each of hundreds of tensors
+
+
+@dataclass
+class ModelExported(Message):
+    """An export of a run ended: what it wrote and how to serve it, or why it failed."""
+
+    run_id: str
+    written: list[str] = field(default_factory=list)
+    commands: list[str] = field(default_factory=list)
+    error: str = ""

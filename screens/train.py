@@ -1,4 +1,4 @@
-"""Train: runs and their state, a live loss pane, the trainer's log; start, stop, resume, overlay.
+"""Train: runs and their state, a live loss pane, the trainer's log; start, stop, resume, overlay, export.
 
 The trainer is a separate process (workbench.train.launcher); this screen only watches
 its files. A thread worker polls the watched runs' metrics.jsonl, status.json and
@@ -8,6 +8,7 @@ about 0.25 s, and reopening the app shows a running job's whole curve.
 
 from __future__ import annotations
 
+import threading
 import time
 
 from textual import work
@@ -18,8 +19,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Log, Static
 from textual.worker import get_current_worker
 
-from screens.dialogs import TrainDialog
-from screens.messages import RunProgress, RunsListed
+from screens.dialogs import ModelExportDialog, ModelExportRequest, TrainDialog
+from screens.messages import ModelExported, ModelExportProgress, RunProgress, RunsListed
 from screens.widgets import MarkedTable, WorkbenchHeader
 from screens.widgets.loss_plot import LossPlot, smooth
 from workbench.dataset import invalid_accepted
@@ -76,6 +77,7 @@ class TrainScreen(Screen):
         Binding("r", "resume", "Resume"),
         Binding("o", "overlay", "Pin to compare"),
         Binding("O", "clear_overlay", "Unpin", show=False),
+        Binding("m", "export_model", "Export model"),
     ]
 
     def __init__(self, **kwargs):
@@ -87,6 +89,7 @@ class TrainScreen(Screen):
         # Which runs the worker follows: replaced whole (never mutated) on the main thread, so the
         # worker reads one consistent set; everything else the worker needs, it reads from files.
         self._watch: frozenset[str] = frozenset()
+        self._export_cancel: threading.Event | None = None   # set while an export runs
 
     def compose(self) -> ComposeResult:
         yield WorkbenchHeader()
@@ -97,6 +100,7 @@ class TrainScreen(Screen):
             with Vertical(id="curve-pane"):
                 yield LossPlot(id="loss-plot")
                 yield Static("no run selected; press s to start one", id="run-stats")
+                yield Static("", id="export-status")
                 yield Log(id="run-log", max_lines=500)
         yield Footer()
 
@@ -276,6 +280,63 @@ class TrainScreen(Screen):
         self.overlay = None
         self._watch = frozenset({self.selected} if self.selected else ())
         self.redraw()
+
+    # ------------------------------------------------------------ export
+
+    def action_export_model(self) -> None:
+        """Export the selected finished run (m); m again while it exports cancels it."""
+        if self._export_cancel is not None:
+            self._export_cancel.set()
+            self.notify("Cancelling the export: nothing half-written is left.")
+            return
+        if self.selected is None or self.statuses.get(self.selected, {}).get("state") != "finished":
+            self.notify("Select a finished run to export.", severity="warning")
+            return
+        run_id = self.selected
+
+        def done(request: ModelExportRequest | None) -> None:
+            if request is not None and request.out_dir:
+                self._export_cancel = threading.Event()
+                status = self.query_one("#export-status", Static)
+                status.update(f"exporting {run_id}…")
+                status.add_class("shown")
+                self.export_model(run_id, request, self._export_cancel)
+
+        self.app.push_screen(ModelExportDialog(run_id, str(self.app.project.root / "exports")), done)
+
+    @work(thread=True, exclusive=True, group="export-model", exit_on_error=False, description="exporting a model")
+    def export_model(self, run_id: str, request: ModelExportRequest, cancel: threading.Event) -> None:
+        from pathlib import Path
+
+        from workbench.export import ExportError, export_run
+
+        def progress(fraction: float, what: str) -> None:
+            self.post_message(ModelExportProgress(fraction, what))
+
+        try:
+            done = export_run(self.app.project, run_id, Path(request.out_dir).expanduser(),
+                              "gguf" if request.fmt == "lora" else request.fmt, request.quant,
+                              adapter_only=request.fmt == "lora", progress=progress, cancel=cancel)
+        except (ExportError, OSError, ValueError) as exc:
+            self.post_message(ModelExported(run_id, error=str(exc)))
+            return
+        self.post_message(ModelExported(run_id, done.written, done.commands))
+
+    def on_model_export_progress(self, message: ModelExportProgress) -> None:
+        self.query_one("#export-status", Static).update(f"exporting: {message.what} ({message.fraction:.0%})")
+
+    def on_model_exported(self, message: ModelExported) -> None:
+        from textual.markup import escape
+
+        self._export_cancel = None
+        status = self.query_one("#export-status", Static)
+        if message.error:
+            status.update(f"[red]export of {message.run_id} failed:[/] {escape(message.error.splitlines()[0])}")
+            self.notify(escape(message.error), severity="error", timeout=15)
+            return
+        # The commands stay on screen (and in the notification) to be copied into another terminal.
+        status.update(escape("\n".join(message.written + [f"  {c}" for c in message.commands])))
+        self.notify(escape("\n".join(message.written)), title=f"Exported {message.run_id}", timeout=10)
 
 
 def _read_log(run: Run, offset: int, tail: bool) -> tuple[str, int]:

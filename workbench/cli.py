@@ -13,6 +13,8 @@
     workbench serve [DIR] --model base|RUN_ID [--host 127.0.0.1] [--port 8000] [--api-key KEY] [--no-constrained]
                     [--weights fp32|int8]
     workbench export-model RUN [DIR] --out DIR   a run as a whole model (LoRA merged); print the vLLM command
+    workbench export-model RUN [DIR] --out DIR --format gguf [--quant f16|q8_0|q4_k_m] [--name NAME] [--adapter-only]
+                                                a GGUF and an Ollama Modelfile; print the Ollama and llama.cpp commands
     workbench eval [DIR] --model base|RUN_ID|PATH [--data val|FILE] [--json OUT] [--compare A B]
     workbench eval [DIR] --suite bfcl [--category simple,irrelevance] [--limit N] [--compare base RUN]
                    [--constrained [--weights fp32|int8]]
@@ -56,6 +58,7 @@ def _user_errors() -> tuple[type[Exception], ...]:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from workbench.gguf_export import QUANTS
     from workbench.train.config import PRESETS
 
     p = argparse.ArgumentParser(
@@ -146,10 +149,18 @@ def _parser() -> argparse.ArgumentParser:
                                     "or `now` for the real date (default: the day the model was trained with)")
     sv.set_defaults(func=cmd_serve)
 
-    ex = sub.add_parser("export-model", help="a run as a whole model (its LoRA adapter merged); print the vLLM command")
+    ex = sub.add_parser("export-model", help="a run as a whole model (its LoRA adapter merged) for vLLM, or as a "
+                                             "GGUF with an Ollama Modelfile for llama.cpp and Ollama")
     ex.add_argument("run")
     ex.add_argument("dir", type=Path, nargs="?", default=None)
-    ex.add_argument("--out", type=Path, required=True, help="directory for the merged model")
+    ex.add_argument("--out", type=Path, required=True, help="directory for the exported model (new or empty)")
+    ex.add_argument("--format", choices=("hf", "gguf"), default="hf",
+                    help="hf: safetensors for transformers and vLLM (default); gguf: for llama.cpp and Ollama")
+    ex.add_argument("--quant", choices=QUANTS, default="f16",
+                    help="GGUF weights: f16 (as trained), q8_0 (half the size), q4_k_m (needs llama.cpp's quantizer)")
+    ex.add_argument("--name", help="the model's name in Ollama (default: the run id)")
+    ex.add_argument("--adapter-only", action="store_true",
+                    help="gguf: a LoRA run's adapter alone (llama.cpp --lora, Ollama ADAPTER), over the base model")
     ex.set_defaults(func=cmd_export_model)
 
     runs = sub.add_parser("runs", help="list training runs")
@@ -520,30 +531,22 @@ def cmd_serve(args) -> int:
 
 
 def cmd_export_model(args) -> int:
-    from workbench.export import ExportError, copy_model, merge_adapter, vllm_command
-    from workbench.inference import is_adapter, resolve_model_ref
-    from workbench.models import ModelError, resolve
+    from workbench.export import ExportError, export_run
+    from workbench.models import ModelError
     from workbench.project import ProjectError
 
+    show = _progress_printer()
+    progress = show and (lambda fraction, _what: show("export", int(fraction * 100), 100))
     try:
-        project = _project(args.dir)
-        base, trained = resolve_model_ref(args.run, project.runs_dir, project.settings.base_model)
-        if trained is None:
-            return _fail(f"{args.run}: no finished run, adapter or fine-tuned model with that name in "
-                         f"{project.runs_dir}")
-        if not is_adapter(trained):   # a fully fine-tuned run: already a whole model
-            out = copy_model(trained, args.out)
-            print(f"fine-tuned model copied to {out}")
-            print("serve it with transformers, vLLM or llama.cpp as any Hugging Face model, for example:")
-            print("  " + vllm_command(str(out), None, args.run))
-            return 0
-        out = merge_adapter(base, trained, args.out)
-        base_path = resolve(base)
+        done = export_run(_project(args.dir), args.run, args.out, args.format, args.quant, args.name,
+                          adapter_only=args.adapter_only, progress=progress)
     except (ProjectError, ModelError, ExportError, OSError) as exc:
         return _fail(str(exc))
-    print(f"merged model written to {out}")
-    print("serve it with transformers, vLLM or llama.cpp as any Hugging Face model, or serve the adapter at scale:")
-    print("  " + vllm_command(str(base_path), trained, args.run))
+    print("\n".join(done.written))
+    print("serve it with:" if args.format == "gguf" else
+          "serve it with transformers, vLLM or llama.cpp as any Hugging Face model, for example:")
+    for command in done.commands:
+        print("  " + command)
     return 0
 
 

@@ -1,4 +1,6 @@
-"""Exporting a run for serving elsewhere: a merged Hugging Face model, and the vLLM command line.
+"""Exporting a run for serving elsewhere: a merged Hugging Face model and the vLLM command line, or a
+GGUF and an Ollama Modelfile (workbench.gguf_export). `export_run` is the one use case the CLI and
+the Train screen call.
 
 A merged model is the base with the LoRA weights folded in (a fully fine-tuned run is one
 already, and is copied): any runtime that loads Hugging Face models serves it. For many
@@ -11,6 +13,9 @@ from __future__ import annotations
 
 import json
 import shlex
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbench.chat_format import chat_template
@@ -22,7 +27,7 @@ class ExportError(Exception):
     pass
 
 
-def _refuse_to_overwrite(out_dir: Path) -> None:
+def refuse_to_overwrite(out_dir: Path) -> None:
     if out_dir.exists() and any(out_dir.iterdir()):
         raise ExportError(f"{out_dir}: exists and is not empty")
 
@@ -33,7 +38,7 @@ def merge_adapter(base: str, adapter: Path, out_dir: Path) -> Path:
 
     from workbench.models import load_model
 
-    _refuse_to_overwrite(out_dir)
+    refuse_to_overwrite(out_dir)
     model, tokenizer = load_model(base)
     model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -51,7 +56,7 @@ def copy_model(model_dir: Path, out_dir: Path) -> Path:
     """A fully fine-tuned run's model, copied whole (weights, tokenizer, template, workbench.json)."""
     import shutil
 
-    _refuse_to_overwrite(out_dir)
+    refuse_to_overwrite(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     for f in model_dir.iterdir():
         if f.is_file():
@@ -71,3 +76,53 @@ def vllm_command(model_path: str, adapter: Path | None, name: str, port: int = 8
     parts += ["--enable-auto-tool-choice", "--tool-call-parser", "hermes", "--chat-template", str(template),
               "--port", str(port)]
     return shlex.join(parts)
+
+
+FORMATS = ("hf", "gguf")
+
+
+@dataclass
+class Exported:
+    """What an export wrote, in words, and the commands that serve it."""
+
+    out: Path
+    written: list[str] = field(default_factory=list)
+    commands: list[str] = field(default_factory=list)
+
+
+def export_run(project, run_ref: str, out_dir: Path, fmt: str = "hf", quant: str = "f16", name: str | None = None,
+               adapter_only: bool = False, progress: Callable[[float, str], None] | None = None,
+               cancel: threading.Event | None = None) -> Exported:
+    """A finished run of `project` (a run id, a unique prefix, or a trained directory) written to `out_dir`:
+    `hf`, a whole model (the LoRA adapter merged into its base; a fully fine-tuned model copied), or
+    `gguf` in `quant` with an Ollama Modelfile (`adapter_only`: the LoRA adapter alone, over the base)."""
+    from workbench.inference import is_adapter, resolve_model_ref
+    from workbench.models import resolve
+
+    if fmt not in FORMATS:
+        raise ExportError(f"format {fmt!r}: one of {', '.join(FORMATS)}")
+    base, trained = resolve_model_ref(run_ref, project.runs_dir, project.settings.base_model)
+    if trained is None:
+        raise ExportError(f"{run_ref}: no finished run, adapter or fine-tuned model with that name in {project.runs_dir}")
+    run_id = trained.parent.name if trained.name in ("adapter", "model") else trained.name
+    if fmt == "gguf":
+        from workbench.gguf_export import export_gguf
+
+        done = export_gguf(trained, base, out_dir, quant, name or run_id, project.load_tools(),
+                           project.system_prompt(), adapter_only, progress, cancel)
+        modelfile = f"Ollama Modelfile (the run's system prompt and tools, its tool-call template): {done.modelfile}"
+        if done.adapter is not None:
+            size = done.adapter.stat().st_size / 2**20
+            return Exported(out_dir, [f"GGUF LoRA adapter ({quant}, {size:.1f} MiB): {done.adapter}",
+                                      f"over the base: {done.gguf}", modelfile], done.commands())
+        size = done.gguf.stat().st_size / 2**20
+        return Exported(out_dir, [f"GGUF ({quant}, {size:.0f} MiB) with the workbench chat template: {done.gguf}",
+                                  modelfile], done.commands())
+    if progress:
+        progress(0.0, "merging the adapter into its base" if is_adapter(trained) else "copying the model")
+    if not is_adapter(trained):   # a fully fine-tuned run: already a whole model
+        out = copy_model(trained, out_dir)
+        return Exported(out, [f"fine-tuned model copied to {out}"], [vllm_command(str(out), None, run_id)])
+    out = merge_adapter(base, trained, out_dir)
+    # vLLM serves the adapter over its base; the merged model serves anywhere a Hugging Face model does.
+    return Exported(out, [f"merged model written to {out}"], [vllm_command(str(resolve(base)), trained, run_id)])

@@ -28,8 +28,7 @@ class EvalDialog(FormDialog[EvalRequest]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(f"[b]Evaluate[/b] on the val split ({self.cases} cases). ctrl+s starts, escape cancels; "
-                         "x on the Eval screen stops it.", classes="dialog-text")
+            yield Static(self.heading(""), id="eval-heading", classes="dialog-text")
             yield Label("Model")
             yield Select(self.models, value=self.models[-1][1], id="eval-model", allow_blank=False)
             yield Label("Cases (empty: all; each assistant turn is a case)")
@@ -44,6 +43,16 @@ class EvalDialog(FormDialog[EvalRequest]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Evaluate (ctrl+s)", id="start", variant="primary")
                 yield Button("Cancel", id="cancel")
+
+    def heading(self, suite: str) -> str:
+        what = "BFCL's 10 single-turn categories" if suite == "bfcl" else f"the val split ({self.cases} cases)"
+        return f"[b]Evaluate[/b] on {what}. ctrl+s starts, escape cancels; x on the Eval screen stops it."
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "eval-suite":
+            self.query_one("#eval-heading", Static).update(self.heading(str(event.value)))
+            self.query_one("#eval-limit", Input).placeholder = "per category" if event.value == "bfcl" \
+                else str(self.cases)
 
     def result(self) -> EvalRequest | None:
         text = self.query_one("#eval-limit", Input).value.strip()

@@ -54,13 +54,17 @@ class TrainDialog(FormDialog[TrainConfig]):
         for name, _ in FIELDS:
             self.query_one(f"#cfg-{name}", Input).value = str(getattr(config, name))
         self.query_one("#cfg-finetune", Select).value = config.finetune
+        self.show_lora_fields(config.finetune)   # at once: the Select's own Changed may come later, or not
+
+    def show_lora_fields(self, finetune) -> None:
+        for name in LORA_FIELDS:   # a full run has no adapter: its fields say nothing
+            self.query_one(f"#cfg-{name}", Input).disabled = finetune == "full"
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "preset":
             self.fill(str(event.value))
         elif event.select.id == "cfg-finetune":
-            for name in LORA_FIELDS:   # a full run has no adapter: its fields say nothing
-                self.query_one(f"#cfg-{name}", Input).disabled = event.value == "full"
+            self.show_lora_fields(event.value)
 
     def result(self) -> TrainConfig | None:
         overrides = {name: self.query_one(f"#cfg-{name}", Input).value.strip() for name, _ in FIELDS}
