@@ -10,8 +10,8 @@ from workbench.chat_format import CALL_OPEN, IM_END, chat_template, parse, rende
 from workbench.export import ExportError
 from workbench.gguf_export import LLAMA_CPP_ENV, export_gguf, gguf_template, modelfile, ollama_template
 
-REQUESTS = ["Add a task to water the plants", "Show me my open tasks", "Mark task 12 as done",
-            "Delete task 4", "Create a high priority task to renew my passport by Friday"]
+REQUESTS = ["Add a task to water the plants", "Mark task 12 as done",
+            "Create a high priority task to renew my passport by Friday"]
 
 
 @pytest.fixture(scope="module")
@@ -31,14 +31,14 @@ def lora_run(tmp_path_factory, model_cache):
 
 
 def greedy_calls(model, tokenizer, prompts: list[str]) -> list[list[int]]:
-    """Each prompt's greedy continuation after an opened call: the call's tokens, up to 40."""
+    """Each prompt's greedy continuation after an opened call: the call's tokens, up to 32."""
     import torch
 
     out = []
     for prompt in prompts:
         ids = tokenizer(prompt, return_tensors="pt", add_special_tokens=False)["input_ids"]
         with torch.no_grad():
-            done = model.generate(ids, max_new_tokens=40, do_sample=False, pad_token_id=tokenizer.pad_token_id)
+            done = model.generate(ids, max_new_tokens=32, do_sample=False, pad_token_id=tokenizer.pad_token_id)
         out.append(done[0, ids.shape[1]:].tolist())
     return out
 
@@ -102,41 +102,6 @@ def test_a_run_exported_as_gguf_calls_as_the_merged_model_does(lora_run, tmp_pat
 
     assert main(["export-model", run.id, str(project.root), "--out", str(tmp_path / "f16"),
                  "--format", "gguf"]) == 2  # never overwrites
-
-
-def test_a_lora_run_exports_its_adapter_alone_over_the_bundled_base(lora_run, tmp_path):
-    """--adapter-only: a GGUF LoRA with the adapter's own weights (as f16), a Modelfile FROM the bundled
-    model's GGUF with the ADAPTER over it, and the chat template for llama-server beside them."""
-    import gguf
-    import numpy as np
-    from safetensors.numpy import load_file
-
-    from workbench.cli import main
-    from workbench.models import bundled_gguf
-
-    project, run = lora_run
-    out = tmp_path / "lora"
-    assert main(["export-model", run.id, str(project.root), "--out", str(out), "--format", "gguf",
-                 "--adapter-only", "--name", "tasks"]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["Modelfile", "chat_template.jinja", "tasks-lora-f16.gguf"]
-    text = (out / "Modelfile").read_text()
-    assert text.startswith(f"FROM {bundled_gguf('smollm2-135m')}\nADAPTER ./tasks-lora-f16.gguf\n")
-    assert (out / "chat_template.jinja").read_text() == gguf_template("compact")
-
-    reader = gguf.GGUFReader(str(out / "tasks-lora-f16.gguf"))
-    kind = reader.fields["adapter.type"]
-    assert bytes(kind.parts[kind.data[0]]).decode() == "lora"
-    mine = load_file(str(run.adapter_dir / "adapter_model.safetensors"))
-    for end, suffix in (("lora_a", "lora_A"), ("lora_b", "lora_B")):
-        theirs = [t for t in reader.tensors if t.name.endswith(end)]
-        ours = [v for k, v in mine.items() if suffix in k]
-        assert len(theirs) == len(ours) > 0
-        total = sum(float(np.abs(t.data.astype(np.float32)).sum()) for t in theirs)
-        assert total == pytest.approx(sum(float(np.abs(v).sum()) for v in ours), rel=1e-3)
-    q4 = tmp_path / "q4"   # an adapter is written as f16 or q8_0: refused, and nothing written
-    assert main(["export-model", run.id, str(project.root), "--out", str(q4), "--format", "gguf",
-                 "--adapter-only", "--quant", "q4_k_m"]) == 2 and not q4.exists()
-    assert [p.name for p in tmp_path.iterdir()] == ["lora"]
 
 
 def test_the_modelfile_holds_the_run_s_system_turn_and_the_workbench_markers(task_tools):
@@ -216,16 +181,25 @@ def test_a_failed_conversion_leaves_nothing_behind(tmp_path, monkeypatch):
         export_gguf(model, "bundled:smollm2-135m", out)
 
 
-def test_the_train_screen_exports_the_selected_run_as_gguf(lora_run):
-    """m on a finished run, GGUF q8_0 picked, Export: the files appear and the serve commands stay on screen."""
+def test_the_train_screen_exports_a_lora_run_s_adapter_alone(lora_run):
+    """m on a finished LoRA run, "GGUF LoRA adapter" picked, Export: a GGUF LoRA holding the adapter's own
+    weights (as f16), a Modelfile FROM the bundled model's GGUF with the ADAPTER over it, the chat
+    template for llama-server beside them, and the serve commands left on screen."""
     import asyncio
+
+    import gguf
+    import numpy as np
+    from safetensors.numpy import load_file
 
     from screens.app import WorkbenchApp
     from screens.dialogs import ModelExportDialog
     from tests.app_helpers import settle, text_of
+    from workbench.cli import main
+    from workbench.models import bundled_gguf
     from workbench.project import Project
 
     project, run = lora_run
+    out = project.root / "exports" / f"{run.id}-lora"
 
     async def export() -> None:
         app = WorkbenchApp(Project.open(project.root))
@@ -239,15 +213,31 @@ def test_the_train_screen_exports_the_selected_run_as_gguf(lora_run):
             await pilot.press("m")
             await pilot.pause()
             assert isinstance(app.screen, ModelExportDialog)
-            await pilot.click("#fmt-gguf-q8_0")
+            await pilot.click("#fmt-lora-f16")
             await pilot.pause()
-            out = app.screen.query_one("#model-out-dir").value
-            assert out == str(project.root / "exports" / f"{run.id}-q8_0")  # the folder follows the choice
+            assert app.screen.query_one("#model-out-dir").value == str(out)  # the folder follows the choice
             await pilot.click("#export")
             await settle(pilot, app, timeout=180)
             status = text_of(app.screen.query_one("#export-status"))
-            assert "ollama create" in status and "llama-server" in status, status
-            assert (project.root / "exports" / f"{run.id}-q8_0" / f"{run.id}-q8_0.gguf").exists()
-            assert (project.root / "exports" / f"{run.id}-q8_0" / "Modelfile").exists()
+            assert "ollama create" in status and "--lora" in status, status
 
     asyncio.run(export())
+    name = f"{run.id}-lora-f16.gguf"
+    assert sorted(p.name for p in out.iterdir()) == sorted(["Modelfile", "chat_template.jinja", name])
+    assert (out / "Modelfile").read_text().startswith(f"FROM {bundled_gguf('smollm2-135m')}\nADAPTER ./{name}\n")
+    assert (out / "chat_template.jinja").read_text() == gguf_template("compact")
+    reader = gguf.GGUFReader(str(out / name))
+    kind = reader.fields["adapter.type"]
+    assert bytes(kind.parts[kind.data[0]]).decode() == "lora"
+    mine = load_file(str(run.adapter_dir / "adapter_model.safetensors"))
+    for end, suffix in (("lora_a", "lora_A"), ("lora_b", "lora_B")):
+        theirs = [t for t in reader.tensors if t.name.endswith(end)]
+        ours = [v for k, v in mine.items() if suffix in k]
+        assert len(theirs) == len(ours) > 0
+        total = sum(float(np.abs(t.data.astype(np.float32)).sum()) for t in theirs)
+        assert total == pytest.approx(sum(float(np.abs(v).sum()) for v in ours), rel=1e-3)
+
+    q4 = project.root / "exports" / "q4"   # an adapter is written as f16 or q8_0: refused, nothing written
+    assert main(["export-model", run.id, str(project.root), "--out", str(q4), "--format", "gguf",
+                 "--adapter-only", "--quant", "q4_k_m"]) == 2 and not q4.exists()
+    assert [p.name for p in out.parent.iterdir()] == [out.name]

@@ -135,6 +135,7 @@ def test_free_strings_and_arrays_are_bounded_so_a_call_always_closes(tokenizer):
                                                                         "description": "Room name, e.g. Everest"}
     status = bounded(rooms[4]["function"]["parameters"])["properties"]["status"]
     assert "maxLength" not in status  # an enum is bounded already
+    assert bounded({"type": "string", "format": "email"})["maxLength"] == 64   # the local part ran on once
 
     grammar = tool_grammar(rooms, "required", max_string=20)
     args = {"room": "E" * 20, "date": "2026-03-03", "start_time": "10:00"}

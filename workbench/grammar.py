@@ -23,6 +23,9 @@ JSON_FORMAT = {"item_separator": ", ", "key_separator": ": ", "whitespace_flexib
 # token limit, and the call never closes. Projects change it with `max_string_length`.
 MAX_STRING = 200
 MAX_ITEMS = 16
+# An email runs on inside its local part ("example.net's_orders_list_status_list...", the shop
+# run of 2026-12-07, three calls cut at the token limit): 64 characters hold real addresses.
+MAX_EMAIL = 64
 
 
 def bounded(schema: Any, max_string: int = MAX_STRING, max_items: int = MAX_ITEMS) -> Any:
@@ -37,7 +40,8 @@ def bounded(schema: Any, max_string: int = MAX_STRING, max_items: int = MAX_ITEM
     types = out.get("type")
     types = types if isinstance(types, list) else [types]
     if "string" in types and "maxLength" not in out and "enum" not in out and "const" not in out:
-        out["maxLength"] = max(max_string, out.get("minLength", 0))
+        cap = min(max_string, MAX_EMAIL) if out.get("format") == "email" else max_string
+        out["maxLength"] = max(cap, out.get("minLength", 0))
     if "array" in types and "maxItems" not in out:
         out["maxItems"] = max(max_items, out.get("minItems", 0))
     return out
