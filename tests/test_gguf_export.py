@@ -8,7 +8,7 @@ import pytest
 
 from workbench.chat_format import CALL_OPEN, IM_END, chat_template, parse, render, system_block
 from workbench.export import ExportError
-from workbench.gguf_export import LLAMA_CPP_ENV, export_gguf, gguf_template, modelfile, ollama_template
+from workbench.gguf_export import LLAMA_CPP_ENV, convert, export_gguf, gguf_template, modelfile, ollama_template
 
 REQUESTS = ["Add a task to water the plants", "Mark task 12 as done",
             "Create a high priority task to renew my passport by Friday"]
@@ -65,9 +65,12 @@ def test_a_run_exported_as_gguf_calls_as_the_merged_model_does(lora_run, tmp_pat
 
     for quant in ("f16", "q8_0"):
         out = tmp_path / quant
-        assert main(["export-model", run.id, str(project.root), "--out", str(out), "--format", "gguf",
-                     "--quant", quant, "--name", "tasks"]) == 0
-        assert sorted(p.name for p in out.iterdir()) == ["Modelfile", f"tasks-{quant}.gguf"]
+        if quant == "f16":   # the command a user types: the adapter merged, converted, a Modelfile beside it
+            assert main(["export-model", run.id, str(project.root), "--out", str(out), "--format", "gguf",
+                         "--quant", quant, "--name", "tasks"]) == 0
+            assert sorted(p.name for p in out.iterdir()) == ["Modelfile", f"tasks-{quant}.gguf"]
+        else:                # the same conversion from the merged model above, without merging it again
+            convert(merged_dir, out / f"tasks-{quant}.gguf", quant, "compact")
         assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary left behind
 
         # The file says how to prompt it: the workbench template, and <|im_end|> as the stop token.
