@@ -12,9 +12,12 @@ vLLM's `hermes` tool-call parser reads the calls.
 from __future__ import annotations
 
 import json
+import os
 import shlex
+import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +33,20 @@ class ExportError(Exception):
 def refuse_to_overwrite(out_dir: Path) -> None:
     if out_dir.exists() and any(out_dir.iterdir()):
         raise ExportError(f"{out_dir}: exists and is not empty")
+
+
+@contextmanager
+def building(out_dir: Path) -> Iterator[Path]:
+    """A temporary folder beside `out_dir` to write an export into, renamed to `out_dir` when the block
+    ends without an error and removed when it does not: an export appears whole or not at all."""
+    refuse_to_overwrite(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".{out_dir.name}-", dir=out_dir.parent) as tmp:
+        ready = Path(tmp) / "out"
+        yield ready
+        if out_dir.exists():
+            out_dir.rmdir()  # empty, checked above
+        os.replace(ready, out_dir)
 
 
 def merge_adapter(base: str, adapter: Path, out_dir: Path) -> Path:
@@ -120,9 +137,13 @@ def export_run(project, run_ref: str, out_dir: Path, fmt: str = "hf", quant: str
                                   modelfile], done.commands())
     if progress:
         progress(0.0, "merging the adapter into its base" if is_adapter(trained) else "copying the model")
-    if not is_adapter(trained):   # a fully fine-tuned run: already a whole model
-        out = copy_model(trained, out_dir)
-        return Exported(out, [f"fine-tuned model copied to {out}"], [vllm_command(str(out), None, run_id)])
-    out = merge_adapter(base, trained, out_dir)
+    with building(out_dir) as ready:
+        if not is_adapter(trained):   # a fully fine-tuned run: already a whole model
+            copy_model(trained, ready)
+        else:
+            merge_adapter(base, trained, ready)
+    if not is_adapter(trained):
+        return Exported(out_dir, [f"fine-tuned model copied to {out_dir}"], [vllm_command(str(out_dir), None, run_id)])
     # vLLM serves the adapter over its base; the merged model serves anywhere a Hugging Face model does.
-    return Exported(out, [f"merged model written to {out}"], [vllm_command(str(resolve(base)), trained, run_id)])
+    return Exported(out_dir, [f"merged model written to {out_dir}"],
+                    [vllm_command(str(resolve(base)), trained, run_id)])

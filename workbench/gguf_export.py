@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workbench.chat_format import CALL_CLOSE, CALL_OPEN, IM_END, IM_START, chat_template, system_block
-from workbench.export import ExportError, merge_adapter, refuse_to_overwrite
+from workbench.export import ExportError, building, merge_adapter
 from workbench.fileio import atomic_write_text
 from workbench.inference import adapter_system_prompt, is_adapter, trained_tool_format
 
@@ -264,7 +264,6 @@ def export_gguf(trained: Path, base: str, out_dir: Path, quant: str = "f16", nam
     appears whole or not at all."""
     from workbench.models import resolve
 
-    refuse_to_overwrite(out_dir)
     converter_dir()  # a missing converter is said before a merge that takes a while
     if adapter_only and not is_adapter(trained):
         raise ExportError(f"{trained}: a fully fine-tuned run has no adapter; export the whole model")
@@ -273,10 +272,8 @@ def export_gguf(trained: Path, base: str, out_dir: Path, quant: str = "f16", nam
     tools = meta.get("tools") or default_tools
     tool_format = trained_tool_format(trained)
     system = adapter_system_prompt(trained, default_prompt)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=f".{out_dir.name}-", dir=out_dir.parent) as tmp:
-        work = Path(tmp)
-        ready = work / "out"
+    with building(out_dir) as ready:
+        work = ready.parent
         ready.mkdir()
         if adapter_only:
             lora = convert_adapter(trained, Path(resolve(base)), ready / f"{name}-lora-{quant}.gguf", quant,
@@ -300,7 +297,4 @@ def export_gguf(trained: Path, base: str, out_dir: Path, quant: str = "f16", nam
             gguf = convert(model_dir, ready / f"{name}-{quant}.gguf", quant, tool_format, progress, cancel)
             atomic_write_text(ready / "Modelfile", modelfile(gguf.name, system, tools, tool_format))
             done = GgufExport(out_dir / gguf.name, out_dir / "Modelfile", name)
-        if out_dir.exists():
-            out_dir.rmdir()  # empty, checked above
-        os.replace(ready, out_dir)
     return done
