@@ -68,7 +68,8 @@ def test_a_run_exported_as_gguf_calls_as_the_merged_model_does(lora_run, tmp_pat
         if quant == "f16":   # the command a user types: the adapter merged, converted, a Modelfile beside it
             assert main(["export-model", run.id, str(project.root), "--out", str(out), "--format", "gguf",
                          "--quant", quant, "--name", "tasks"]) == 0
-            assert sorted(p.name for p in out.iterdir()) == ["Modelfile", f"tasks-{quant}.gguf"]
+            assert sorted(p.name for p in out.iterdir()) == ["Modelfile", "README.md", f"tasks-{quant}.gguf"]
+            assert "ollama create tasks" in (out / "README.md").read_text()
         else:                # the same conversion from the merged model above, without merging it again
             convert(merged_dir, out / f"tasks-{quant}.gguf", quant, "compact")
         assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary left behind
@@ -226,7 +227,7 @@ def test_the_train_screen_exports_a_lora_run_s_adapter_alone(lora_run):
 
     asyncio.run(export())
     name = f"{run.id}-lora-f16.gguf"
-    assert sorted(p.name for p in out.iterdir()) == sorted(["Modelfile", "chat_template.jinja", name])
+    assert sorted(p.name for p in out.iterdir()) == sorted(["Modelfile", "README.md", "chat_template.jinja", name])
     assert (out / "Modelfile").read_text().startswith(f"FROM {bundled_gguf('smollm2-135m')}\nADAPTER ./{name}\n")
     assert (out / "chat_template.jinja").read_text() == gguf_template("compact")
     reader = gguf.GGUFReader(str(out / name))

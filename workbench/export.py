@@ -103,6 +103,7 @@ class Exported:
     """What an export wrote, in words, and the commands that serve it."""
 
     out: Path
+    run_id: str
     written: list[str] = field(default_factory=list)
     commands: list[str] = field(default_factory=list)
 
@@ -112,7 +113,17 @@ def export_run(project, run_ref: str, out_dir: Path, fmt: str = "hf", quant: str
                cancel: threading.Event | None = None) -> Exported:
     """A finished run of `project` (a run id, a unique prefix, or a trained directory) written to `out_dir`:
     `hf`, a whole model (the LoRA adapter merged into its base; a fully fine-tuned model copied), or
-    `gguf` in `quant` with an Ollama Modelfile (`adapter_only`: the LoRA adapter alone, over the base)."""
+    `gguf` in `quant` with an Ollama Modelfile (`adapter_only`: the LoRA adapter alone, over the base).
+    A README.md in the folder says what it holds and the commands that serve it, for whoever finds it later."""
+    done = _export(project, run_ref, out_dir, fmt, quant, name, adapter_only, progress, cancel)
+    atomic_write_text(out_dir / "README.md", "\n".join([
+        f"# {out_dir.name}", "", f"Exported by the workbench from run `{done.run_id}`.", "",
+        *[f"- {line}" for line in done.written], "", "Serve it with:", "", "```sh", *done.commands, "```", ""]))
+    return done
+
+
+def _export(project, run_ref: str, out_dir: Path, fmt: str, quant: str, name: str | None, adapter_only: bool,
+            progress: Callable[[float, str], None] | None, cancel: threading.Event | None) -> Exported:
     from workbench.inference import is_adapter, resolve_model_ref
     from workbench.models import resolve
 
@@ -127,14 +138,13 @@ def export_run(project, run_ref: str, out_dir: Path, fmt: str = "hf", quant: str
 
         done = export_gguf(trained, base, out_dir, quant, name or run_id, project.load_tools(),
                            project.system_prompt(), adapter_only, progress, cancel)
-        modelfile = f"Ollama Modelfile (the run's system prompt and tools, its tool-call template): {done.modelfile}"
+        written = [f"GGUF ({quant}, {done.gguf.stat().st_size / 2**20:.0f} MiB) with the workbench chat template: "
+                   f"{done.gguf}"]
         if done.adapter is not None:
-            size = done.adapter.stat().st_size / 2**20
-            return Exported(out_dir, [f"GGUF LoRA adapter ({quant}, {size:.1f} MiB): {done.adapter}",
-                                      f"over the base: {done.gguf}", modelfile], done.commands())
-        size = done.gguf.stat().st_size / 2**20
-        return Exported(out_dir, [f"GGUF ({quant}, {size:.0f} MiB) with the workbench chat template: {done.gguf}",
-                                  modelfile], done.commands())
+            written = [f"GGUF LoRA adapter ({quant}, {done.adapter.stat().st_size / 2**20:.1f} MiB): {done.adapter}",
+                       f"over the base: {done.gguf}"]
+        written.append(f"Ollama Modelfile (the run's system prompt and tools, its tool-call template): {done.modelfile}")
+        return Exported(out_dir, run_id, written, done.commands())
     if progress:
         progress(0.0, "merging the adapter into its base" if is_adapter(trained) else "copying the model")
     with building(out_dir) as ready:
@@ -143,7 +153,8 @@ def export_run(project, run_ref: str, out_dir: Path, fmt: str = "hf", quant: str
         else:
             merge_adapter(base, trained, ready)
     if not is_adapter(trained):
-        return Exported(out_dir, [f"fine-tuned model copied to {out_dir}"], [vllm_command(str(out_dir), None, run_id)])
+        return Exported(out_dir, run_id, [f"fine-tuned model copied to {out_dir}"],
+                        [vllm_command(str(out_dir), None, run_id)])
     # vLLM serves the adapter over its base; the merged model serves anywhere a Hugging Face model does.
-    return Exported(out_dir, [f"merged model written to {out_dir}"],
+    return Exported(out_dir, run_id, [f"merged model written to {out_dir}"],
                     [vllm_command(str(resolve(base)), trained, run_id)])
