@@ -302,7 +302,8 @@ class TrainScreen(Screen):
                 status.add_class("shown")
                 self.export_model(run_id, request, self._export_cancel)
 
-        self.app.push_screen(ModelExportDialog(run_id, str(self.app.project.root / "exports")), done)
+        lora = Run(self.app.project.runs_dir / run_id).adapter_dir.exists()
+        self.app.push_screen(ModelExportDialog(run_id, str(self.app.project.root / "exports"), lora), done)
 
     @work(thread=True, exclusive=True, group="export-model", exit_on_error=False, description="exporting a model")
     def export_model(self, run_id: str, request: ModelExportRequest, cancel: threading.Event) -> None:

@@ -12,11 +12,11 @@ from textual.widgets import Button, Input, RadioButton, RadioSet, Static
 
 # (format, quant, label): the choices in the order a user meets them.
 CHOICES = [
-    ("hf", "f16", "Hugging Face model (transformers, vLLM): the adapter merged in"),
-    ("gguf", "f16", "GGUF f16 for llama.cpp and Ollama: as trained"),
-    ("gguf", "q8_0", "GGUF q8_0: half the size, the same calls (tested)"),
-    ("gguf", "q4_k_m", "GGUF q4_k_m: a quarter, needs llama.cpp's quantizer"),
-    ("lora", "f16", "GGUF LoRA adapter alone (a LoRA run), over the base you have"),
+    ("hf", "f16", "Hugging Face model (transformers, vLLM)"),
+    ("gguf", "f16", "GGUF f16 (llama.cpp, Ollama): as trained"),
+    ("gguf", "q8_0", "GGUF q8_0: half the size, the same calls"),
+    ("gguf", "q4_k_m", "GGUF q4_k_m: needs llama-quantize"),
+    ("lora", "f16", "GGUF LoRA adapter alone, over the base"),
 ]
 
 
@@ -30,9 +30,10 @@ class ModelExportRequest:
 class ModelExportDialog(ModalScreen[ModelExportRequest | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, run_id: str, exports_dir: str):
+    def __init__(self, run_id: str, exports_dir: str, lora: bool = True):
         super().__init__()
         self.run_id = run_id
+        self.choices = [c for c in CHOICES if lora or c[0] != "lora"]   # a full run has no adapter
         # One folder per choice (exports/RUN-hf, exports/RUN-q8_0...): an export never overwrites.
         self.auto = {f"{fmt}-{quant}": f"{exports_dir}/{run_id}-{ {'hf': 'hf', 'lora': 'lora'}.get(fmt, quant)}"
                      for fmt, quant, _ in CHOICES}
@@ -41,7 +42,7 @@ class ModelExportDialog(ModalScreen[ModelExportRequest | None]):
         with Vertical(classes="dialog"):
             yield Static(f"[b]Export run {self.run_id}[/b] to serve it outside the workbench.", classes="dialog-text")
             with RadioSet(id="model-format"):
-                for i, (fmt, quant, label) in enumerate(CHOICES):
+                for i, (fmt, quant, label) in enumerate(self.choices):
                     yield RadioButton(label, value=i == 0, id=f"fmt-{fmt}-{quant}")
             yield Input(self.auto["hf-f16"], id="model-out-dir")
             with Horizontal(classes="dialog-buttons"):
