@@ -134,6 +134,8 @@ def test_the_modelfile_holds_the_run_s_system_turn_and_the_workbench_markers(tas
     # What Ollama's parser needs: the call as the model writes it, between the markers.
     assert '<tool_call>\n{"name": "{{ .Function.Name }}", "arguments": {{ .Function.Arguments }}}\n</tool_call>' \
         in template
+    # Go's `{{-` and `-}}` trim the text beside them: they must never touch the format's own newlines.
+    assert not re.search(r"\s\{\{-|-\}\}\s", template), re.findall(r".{20}\s\{\{-|-\}\}\s.{20}", template)
     assert template.count("{{- if") + template.count("{{ if") + template.count("{{- range") == \
         template.count("{{ end }}") + template.count("{{- end }}")
     with pytest.raises(ExportError, match='"""'):

@@ -191,14 +191,15 @@ def ollama_template() -> str:
     Ollama's Go template dialect. A call is `<tool_call>` + {"name": ..., "arguments": ...} on its own
     line (Ollama finds its tool-call parser's prefix here), consecutive tool results share one user
     turn, and a turn ends with <|im_end|>. Ollama writes `.Function.Arguments` as JSON without the
-    workbench's spaces after `,` and `:`: only a call earlier in the conversation is written that way."""
+    workbench's spaces after `,` and `:`: only a call earlier in the conversation is written that way.
+    A `{{-` trims the text before it, so it only ever follows another action, never the format's text."""
     return (
         "{{- if or .System .Tools }}" + IM_START + "system\n{{ .System }}" + IM_END + "\n{{ end }}"
         "{{- $prev := \"\" }}"
         "{{- range $i, $m := .Messages }}"
         "{{- $last := eq (len (slice $.Messages $i)) 1 }}"
         "{{- if eq .Role \"assistant\" }}" + IM_START + "assistant\n"
-        "{{- if .Content }}{{ .Content }}{{ end }}"
+        "{{ if .Content }}{{ .Content }}{{ end }}"
         "{{- range $j, $c := .ToolCalls }}{{ if or $j $m.Content }}\n{{ end }}"
         + CALL_OPEN + "\n{\"name\": \"{{ .Function.Name }}\", \"arguments\": {{ .Function.Arguments }}}\n"
         + CALL_CLOSE + "{{ end }}"
