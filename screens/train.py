@@ -309,7 +309,7 @@ class TrainScreen(Screen):
     def export_model(self, run_id: str, request: ModelExportRequest, cancel: threading.Event) -> None:
         from pathlib import Path
 
-        from workbench.export import ExportError, export_run
+        from workbench.export import export_run
 
         def progress(fraction: float, what: str) -> None:
             self.post_message(ModelExportProgress(fraction, what))
@@ -318,8 +318,8 @@ class TrainScreen(Screen):
             done = export_run(self.app.project, run_id, Path(request.out_dir).expanduser(),
                               "gguf" if request.fmt == "lora" else request.fmt, request.quant,
                               adapter_only=request.fmt == "lora", progress=progress, cancel=cancel)
-        except (ExportError, OSError, ValueError) as exc:
-            self.post_message(ModelExported(run_id, error=str(exc)))
+        except Exception as exc:  # noqa: BLE001 - shown on the screen, which must be able to export again
+            self.post_message(ModelExported(run_id, error=f"{type(exc).__name__}: {exc}"))
             return
         self.post_message(ModelExported(run_id, done.written, done.commands))
 
