@@ -282,14 +282,16 @@ _TEMPLATE_HEAD = (
 )
 
 
-_TEMPLATE_TAIL = (
+def _template_tail(open_: str, close: str) -> str:
+    """The messages part; `open_`/`close` wrap each assistant turn (transformers' generation markers, or nothing)."""
+    return (
     "{%- endif -%}"
     "{{- '<|im_end|>\\n' -}}"
     "{%- endif -%}"
     "{%- for message in loop_messages -%}"
     "{%- if message.role == 'assistant' -%}"
     "{{- '<|im_start|>assistant\\n' -}}"
-    "{%- generation -%}"
+    + open_ +
     "{%- if message.content -%}{{- message.content -}}{%- endif -%}"
     "{%- if message.tool_calls -%}{%- for tc in message.tool_calls -%}"
     "{%- set fn = tc.function if tc.function is defined else tc -%}"
@@ -299,7 +301,7 @@ _TEMPLATE_TAIL = (
     "{{- '}\\n</tool_call>' -}}"
     "{%- endfor -%}{%- endif -%}"
     "{{- '<|im_end|>' -}}"
-    "{%- endgeneration -%}"
+    + close +
     "{{- '\\n' -}}"
     "{%- elif message.role == 'tool' -%}"
     "{%- if loop.first or loop_messages[loop.index0 - 1].role != 'tool' -%}{{- '<|im_start|>user' -}}{%- endif -%}"
@@ -310,13 +312,16 @@ _TEMPLATE_TAIL = (
     "{%- endif -%}"
     "{%- endfor -%}"
     "{%- if add_generation_prompt -%}{{- '<|im_start|>assistant\\n' -}}{%- endif -%}"
-)
+    )
 
 
-def chat_template(tool_format: str = DEFAULT_TOOL_FORMAT) -> str:
-    """The workbench format as a Jinja chat template, tools written in `tool_format` ("compact" or "json")."""
+def chat_template(tool_format: str = DEFAULT_TOOL_FORMAT, generation: bool = True) -> str:
+    """The workbench format as a Jinja chat template, tools written in `tool_format` ("compact" or "json").
+    `generation=False` leaves out the `{% generation %}` markers, which only transformers knows (for
+    llama.cpp and plain Jinja2)."""
     macro = _COMPACT_MACRO if tool_format == "compact" else ""
-    return macro + _TEMPLATE_HEAD + _TOOLS_SECTION[tool_format] + _TEMPLATE_TAIL
+    tail = _template_tail("{%- generation -%}", "{%- endgeneration -%}") if generation else _template_tail("", "")
+    return macro + _TEMPLATE_HEAD + _TOOLS_SECTION[tool_format] + tail
 
 
 # ---------------------------------------------------------------- parsing

@@ -57,7 +57,7 @@ def converter_dir() -> Path:
 
 def gguf_template(tool_format: str) -> str:
     """The workbench chat template as llama.cpp and Jinja2 read it: transformers' generation markers removed."""
-    return chat_template(tool_format).replace("{%- generation -%}", "").replace("{%- endgeneration -%}", "")
+    return chat_template(tool_format, generation=False)
 
 
 def _staged(model_dir: Path, tool_format: str, where: Path) -> Path:
