@@ -14,6 +14,7 @@ import random
 import re
 from typing import Any
 
+from workbench.generate.chains import Chain, learn_chains, named_items, result_fields
 from workbench.generate.chitchat import capabilities, chat_pool
 from workbench.generate.phrasings import Phrasing, learn, lower_first
 from workbench.generate.schema_values import ValueMaker
@@ -77,13 +78,21 @@ ARTICLE_VERBS = {"create", "add", "start", "schedule", "book", "open", "make", "
                  "place", "set", "issue", "register", "request"}
 
 
-def action(tool: str, rng: random.Random) -> str:
+# Other verbs people use for what a tool's name says (plain English, not any one toolset's): "show
+# my orders" for list_orders, "drop the order" for cancel_order, "book a pickup" for schedule_pickup.
+VERB_SYNONYMS = {"list": ("show",), "find": ("check",), "get": ("check",), "cancel": ("drop",),
+                 "delete": ("remove",), "create": ("add",), "schedule": ("book",), "update": ("change",)}
+
+
+def action(tool: str, rng: random.Random, synonyms: bool = True) -> str:
     """What calling a tool does, from its name: start_return -> "start a return", list_orders -> "list
-    my orders", find_order -> "find the order", get_weather -> "get the weather"."""
+    my orders" (or "show my orders"), find_order -> "find the order", get_weather -> "get the weather"."""
     words = tool.replace("-", "_").split("_")
     if len(words) == 1:
         return words[0]
     verb, rest = words[0], " ".join(words[1:])
+    if synonyms and verb in VERB_SYNONYMS and rng.random() < 0.35:
+        verb = pick(rng, VERB_SYNONYMS[verb])
     if verb in ARTICLE_VERBS and not rest.endswith("s"):
         return f"{verb} {'an' if rest[:1] in 'aeiou' else 'a'} {rest}"
     return f"{verb} {rng.choice(['my', 'the']) if rest.endswith('s') else 'the'} {rest}"
@@ -148,6 +157,8 @@ class Phrasebook:
         self.phrasings: dict[tuple[str, ...], list[Phrasing]] = {}
         for p in learn(examples, tools, dates.today):
             self.phrasings.setdefault(p.tools, []).append(p)
+        # ... and of asking for several steps, each fed by the one before.
+        self.chains: list[Chain] = learn_chains(examples, tools, dates.today)
         # Turns without a call: the user's own (their wording of chit-chat and of what is out of
         # scope) with the generic pool that fits these tools.
         self.chat = [(ex.first_user_message(), ex.messages[-1].get("content") or "") for ex in examples
@@ -188,10 +199,19 @@ class Phrasebook:
             return phrased
         # A thing said by its name is what the action is for: "start a return for the hoodie, ORD-103590".
         props = (self.tools[tool].get("parameters") or {}).get("properties") or {}
+        act = action(tool, rng)
+        verb, det, noun = (act.split(" ", 2) + ["", ""])[:3]
+        # A choice that filters a list is said as people say it, before the noun: "show my delivered orders".
+        kinds = [n for n, slot in slots.items() if n not in plain and "enum" in (props.get(n) or {})
+                 and isinstance(slot.value, str) and not slot.text[:1].isdigit()]
+        if noun.endswith("s") and " " not in noun and det in ("my", "the") and kinds and rng.random() < 0.5:
+            kind = rng.choice(kinds)
+            act = f"{verb} {det} {slots[kind].text} {noun}"
+            slots = {n: s for n, s in slots.items() if n != kind}
         parts = [f"for {slot.text}" if name in plain else self.said(name, slot, rng, props.get(name) or {})
                  for name, slot in slots.items()]
         lead = rng.choice(["Please {w}", "{w}", "Could you {w}", "I need to {w}", "Can you {w}", "I'd like to {w}"])
-        text = lead.format(w=action(tool, rng))
+        text = lead.format(w=act)
         if parts:
             text += " " + (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 and rng.random() < 0.5
                            else ", ".join(parts))
@@ -206,6 +226,15 @@ class Phrasebook:
             return rng.choice([f"for {slot.text}", slot.text, slot.text])
         if self_describing(schema, slot) and rng.random() < 0.6:
             return slot.text
+        # Days and clock times say what they are ("next Tuesday", "on March 12", "at 14:00") when
+        # the parameter is just the day or the time; "placed after" or "due" keep their words.
+        if label in ("day", "date", "time", "start time", "start date", "when") and isinstance(slot.value, str) \
+                and rng.random() < 0.7:
+            if schema.get("format") == "date" or re.fullmatch(r"\d{4}-\d{2}-\d{2}", slot.value):
+                relative = slot.text.startswith(("today", "tomorrow", "the day after", "next ", "this ", "in "))
+                return slot.text if relative or rng.random() < 0.4 else f"on {slot.text}"
+            if re.fullmatch(r"\d{1,2}:\d{2}", slot.value):
+                return f"at {slot.text}"
         if schema.get("type") == "integer" and re.match(r"(?i)how many\b", schema.get("description") or ""):
             return rng.choice([f"{slot.text} of them", f"{label} {slot.text}", f"x{slot.text}"])
         return rng.choice([f"{label} {slot.text}", f"{label}: {slot.text}", f"with {label} {slot.text}",
@@ -222,8 +251,11 @@ class Phrasebook:
         first, *rest = requests
         return sentence(first.rstrip(".?!")) + joiner + joiner.join(lower_first(r).rstrip(".?!") for r in rest)
 
-    def sequence_request(self, requests: list[str], rng: random.Random) -> str:
-        joiner = rng.choice([", then ", ". After that, ", " and then ", ". Once that's done, "])
+    def sequence_request(self, requests: list[str], rng: random.Random, linked: bool = False) -> str:
+        """Requests done one after the other. `linked`: each one acts on what the one before made or
+        found ("... and book a pickup for it"), so a plain "and" says the order too."""
+        joiners = [", then ", ". After that, ", " and then ", ". Once that's done, "]
+        joiner = rng.choice(joiners + [" and ", ", and "] * 2 if linked else joiners)
         first, *rest = requests
         return sentence(first.rstrip(".?!")) + joiner + joiner.join(lower_first(r).rstrip(".?!") for r in rest)
 
@@ -261,15 +293,27 @@ class Phrasebook:
                 _, slots = self.draw_values(tool, rest, rng)
                 ask = Phrasing(ask, phrasing.tools, (frozenset(rest),), lowered=phrasing.lowered).fill(
                     [{k: v.text for k, v in slots.items()}])
+        asked = [missing]
+        if ask is None and len(required) > 1 and rng.random() < 0.6:
+            # Some of the values said, the rest missing: "book a pickup for rt_4101 on Thursday" asks
+            # for the store and the time (two questions at most; a request missing more is vague).
+            kept = [r for r in required if r != missing and rng.random() < 0.6]
+            asked = [r for r in required if r not in kept]
+            if kept and len(asked) <= 2:
+                ask = self.request(tool, self.draw_values(tool, kept, rng)[1], rng)
+            else:
+                asked = [missing]
         if ask is None:
             verb, _, thing = action(tool, rng).partition(" ")
             if thing and missing.lower().endswith("id") and rng.random() < 0.5:
                 thing = vaguely(thing, rng)   # "complete it", "delete one of my tasks"
             ask = rng.choice(["{w}, please.", "I want to {w}.", "Can you {w}?", "{w}", "I'd like to {w}."]).format(
                 w=f"{verb} {thing}".strip())
-        schema = fn["parameters"].get("properties", {}).get(missing, {})
-        return sentence(ask), rng.choice(["Sure. ", "Happy to. ", ""]) + question_for(
-            missing, schema if isinstance(schema, dict) else {})
+        props = fn["parameters"].get("properties", {})
+        questions = [question_for(m, props.get(m) if isinstance(props.get(m), dict) else {}) for m in asked]
+        question = " And ".join([questions[0]] + [q[:1].lower() + q[1:] if not q[1:2].isupper() else q
+                                                   for q in questions[1:]])
+        return sentence(ask), rng.choice(["Sure. ", "Happy to. ", ""]) + question
 
     def draw_values(self, tool: str, params, rng: random.Random) -> tuple[str, dict[str, Slot]]:
         props = self.tools[tool].get("parameters", {}).get("properties", {})
@@ -277,13 +321,15 @@ class Phrasebook:
 
     def no_tool(self, rng: random.Random) -> tuple[str, str]:
         ask, answer = pick(rng, self.chat)
-        return ask, answer.replace("{can}", capabilities([action(t, rng) for t in self.tools]))
+        return ask, answer.replace("{can}", capabilities([action(t, rng, synonyms=False) for t in self.tools]))
 
     # -- scenarios over the stub world (need stubs)
     def multi_step(self, conv: Conversation, rng: random.Random, draw_call) -> bool:
         """Two steps: mostly a result field of the first call feeding a parameter of the second
         (start a return, then book its drop-off); else two requests done in order."""
         if conv.session is not None and rng.random() < 0.7:
+            if self.chains and rng.random() < 0.3 and self._learned_chain(conv, rng):
+                return True
             if rng.random() < 0.35 and self._named_chain(conv, rng, draw_call):
                 return True
             if self._chain(conv, rng, draw_call):
@@ -302,10 +348,57 @@ class Phrasebook:
         conv.say(self.answer_many([(t1, a1), (t2, a2)], r1 + r2))
         return True
 
+    def _learned_chain(self, conv: Conversation, rng: random.Random) -> bool:
+        """One of the user's own multi-step requests re-filled: new values in their words, the calls
+        run in a fresh world of the stubs, each reading what it needs off the results before it."""
+        if conv.fresh is None:
+            return False
+        chain = pick(rng, self.chains)
+        keys = chain.item_keys()
+        for _ in range(8):
+            world, said, item = conv.fresh(), {}, None
+            calls, results = [], []
+            for tool, step in zip(chain.tools, chain.args, strict=True):
+                props = (self.tools[tool].get("parameters") or {}).get("properties") or {}
+                args = {}
+                for param, src in step:
+                    if src.kind == "say":
+                        slot = f"{src.step}:{src.key}"
+                        if slot not in said:
+                            said[slot] = self.value(tool, param, props.get(param) or {}, rng)
+                        args[param] = said[slot].value
+                        continue
+                    if src.kind == "read":
+                        value = dict(reversed(list(result_fields(results[src.step])))).get(src.key)
+                    else:
+                        if item is None:
+                            items = [(i, n) for i, n in named_items(results[src.step]) if keys <= set(i)]
+                            item = pick(rng, items) if items else ({}, "")
+                        value = item[0].get(src.key)
+                    if value is None or not self.values.fits(tool, param, props.get(param) or {}, value):
+                        break
+                    args[param] = value
+                else:
+                    result = json.loads(world.call(tool, args))
+                    if not is_error(result):
+                        calls.append((tool, args))
+                        results.append(result)
+                        continue
+                break
+            if len(calls) < len(chain.tools):
+                continue
+            conv.user(sentence(chain.fill({k: v.text for k, v in said.items()}, item[1] if item else None)))
+            replayed = [conv.call([c])[0] for c in calls]
+            if any(is_error(r) for r in replayed):
+                return False
+            conv.say(self.answer(*calls[-1], replayed[-1]))
+            return True
+        return False
+
     def _link(self, world, t1: str, a1: dict, r1: Any, rng: random.Random, draw_call):
         """A next call fed by this call's result: (tool, its said slots, its arguments), run in `world`,
         or None. Only what a person would not say but read off a result links: ids and patterned codes."""
-        fields = dict(reversed(list(_fields(r1))))   # the first occurrence of each name wins
+        fields = dict(reversed(list(result_fields(r1))))   # the first occurrence of each name wins
         links = [(t2, k) for t2, fn in self.tools.items() if t2 != t1
                  for k, schema in (fn.get("parameters", {}).get("properties") or {}).items()
                  if k in fields and k not in a1 and _identifies(k, schema)]
@@ -343,7 +436,8 @@ class Phrasebook:
             if linked is None:
                 continue
             t2, said, a2 = linked
-            conv.user(self.sequence_request([self.request(t1, s1, rng), self._next_request(t2, said, rng)], rng))
+            conv.user(self.sequence_request([self.request(t1, s1, rng), self._next_request(t2, said, rng)], rng,
+                                            linked=True))
             r1 = conv.call([(t1, a1)])
             r2 = conv.call([(t2, a2)])
             if is_error(r1[0]) or is_error(r2[0]):
@@ -380,7 +474,7 @@ class Phrasebook:
             r1 = json.loads(world.call(t1, a1))
             if is_error(r1):
                 continue
-            named = list(_named_items(r1))
+            named = list(named_items(r1))
             props = self.tools[t2].get("parameters", {}).get("properties") or {}
             keys = [k for k, schema in props.items() if k not in a1 and _identifies(k, schema)
                     and any(k in item for item, _ in named)]
@@ -391,8 +485,12 @@ class Phrasebook:
             if not self.values.fits(t2, key, props[key], item[key]):
                 continue
             _, s2 = draw_call(t2)
-            said = {**{k: v for k, v in s2.items() if k != key and k not in s1}, **s1}
-            a2 = {**{k: v.value for k, v in said.items()}, key: item[key]}
+            # The item's other fields that the act takes too ("quantity") are, half the time, read
+            # off the result rather than said: "return the desk lamp" sends back all of them.
+            read = {k: item[k] for k in s2 if k != key and k not in a1 and k in item and rng.random() < 0.5
+                    and self.values.fits(t2, k, props[k], item[k])}
+            said = {**{k: v for k, v in s2.items() if k != key and k not in s1 and k not in read}, **s1}
+            a2 = {**{k: v.value for k, v in said.items()}, key: item[key], **read}
             acted = json.loads(world.call(t2, a2))
             if is_error(acted):
                 continue
@@ -404,10 +502,10 @@ class Phrasebook:
             request = self.request(t2, slots, rng, plain={key})
             # Sometimes a third call follows from the act's result ("... and book a drop-off for it").
             third = None
-            if rng.random() < 0.4:
+            if rng.random() < 0.5:
                 third = self._link(world, t2, a2, acted, rng, draw_call)
             if third is not None:
-                request = self.sequence_request([request, self._next_request(third[0], third[1], rng)], rng)
+                request = self.sequence_request([request, self._next_request(third[0], third[1], rng)], rng, linked=True)
             conv.user(request)
             r1 = conv.call([(t1, a1)])
             r2 = conv.call([(t2, a2)])
@@ -474,23 +572,6 @@ def _identifies(name: str, schema: Any) -> bool:
     return isinstance(schema, dict) and (name.lower().endswith("id") or "pattern" in schema)
 
 
-def _named_items(result: Any, depth: int = 0):
-    """(item, its name) of the list items in a result that a person can name: {"sku": ..., "name": "Desk lamp"}."""
-    if depth > 3:
-        return
-    if isinstance(result, dict):
-        for v in result.values():
-            yield from _named_items(v, depth + 1)
-    elif isinstance(result, list):
-        for item in result:
-            if isinstance(item, dict):
-                label = next((v for k, v in item.items() if k.lower() in ("name", "title", "label")
-                              and isinstance(v, str) and v.strip()), None)
-                if label is not None:
-                    yield item, label
-                yield from _named_items(item, depth + 1)
-
-
 def near_misses(value: Any) -> list[str]:
     """What a person gets wrong about an id or code: its number alone, "#" and the number, another number."""
     if not isinstance(value, str):
@@ -534,21 +615,3 @@ def describe(result: Any) -> str:
         more = f", and {len(items) - 3} more" if len(items) > 3 else ""
         return f"Found {len(items)} {what}: {names}{more}."
     return "Done: " + ", ".join(scalars) + "."
-
-
-def _fields(result: Any, depth: int = 0):
-    """(name, value) of the scalar fields of a tool result, outer ones first; of a list, its one item.
-    A list of several is skipped: "then update that one" would not say which."""
-    if depth > 3:
-        return
-    if isinstance(result, list) and len(result) == 1:
-        yield from _fields(result[0], depth + 1)
-    elif isinstance(result, dict):
-        for k, v in result.items():
-            if isinstance(v, (str, int, float)) and not isinstance(v, bool):
-                yield k, v
-        for v in result.values():
-            if isinstance(v, (dict, list)):
-                yield from _fields(v, depth + 1)
-
-
