@@ -225,7 +225,8 @@ class Phrasebook:
         if name.endswith("_id"):   # the action already names the thing: "cancel the order ORD-105002"
             return rng.choice([f"for {slot.text}", slot.text, slot.text])
         if self_describing(schema, slot) and rng.random() < 0.6:
-            return slot.text
+            # Whose it is: "the orders for maya.chen@example.com".
+            return rng.choice([f"for {slot.text}", f"of {slot.text}", slot.text]) if "@" in slot.text else slot.text
         # Days and clock times say what they are ("next Tuesday", "on March 12", "at 14:00") when
         # the parameter is just the day or the time; "placed after" or "due" keep their words.
         if label in ("day", "date", "time", "start time", "start date", "when") and isinstance(slot.value, str) \
