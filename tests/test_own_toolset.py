@@ -183,6 +183,9 @@ def test_the_users_examples_teach_the_generator_how_to_ask(tmp_path):
     # vague word ("it", "that one") the generator meant to put in the id's place.
     where = next(p for p in learn(mine, project.load_tools(), dt.date(2026, 3, 2)) if p.text.startswith("where's my"))
     assert where.without(0, "order_id", "that one", names=True, noun="order") == "where's my order?"
+    # Without its subject, a question still has one: "what orders did I place after ...?".
+    placed = next(p for p in learn(mine, project.load_tools(), dt.date(2026, 3, 2)) if p.text.startswith("what orders"))
+    assert placed.without(0, "customer_email", "orders") == "what orders did I place after {0:placed_after}?"
     result = generate(project, GenerateSpec(n=300, seed=5))
     asks = [e.first_user_message() for e in result.accepted]
     # New values in the user's words (not their values: those requests would be duplicates).

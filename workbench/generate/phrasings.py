@@ -55,11 +55,16 @@ class Phrasing:
             # "Where's my order {order_id}?" already says the thing: "Where's my order?"
             text = re.sub(rf"\s+{slot}", "", self.text, count=1)
             return re.sub(r"\s+([,.?!])", r"\1", text).strip()
+        # The subject of a question ("what orders did {customer_email} place"): someone still did it.
+        subject = re.compile(rf"(?i)\b(did|does|do|has|have|is|are|was|were|will|can)\s+{slot}")
+        if subject.search(self.text):
+            text = subject.sub(lambda m: f"{m.group(1)} {thing if names else 'I'}", self.text, count=1)
+            return re.sub(r"\s+([,.?!])", r"\1", text).strip()
         quoted = re.compile(rf"['\"‘“]{slot}['\"’”]" + (rf"|{slot}" if names else ""))
         if quoted.search(self.text):
             text = quoted.sub(thing, self.text, count=1)
             return re.sub(r"\s+([,.?!])", r"\1", text).strip()
-        text = re.sub(rf"\s*(?:\b(?:for|to|from|at|on|in|with|of|by|is|as)\s+)?(?:(?:the\s+)?{label}:?\s+)?{slot}",
+        text = re.sub(rf"\s*(?:\b(?:for|to|from|at|on|in|with|of|by|is|as|after|before|since|until)\s+)?(?:(?:the\s+)?{label}:?\s+)?{slot}",
                       "", self.text, count=1)
         if "{" + f"{call}:{param}" + "}" in text or len(text.split()) < 2:
             return None
