@@ -64,8 +64,8 @@ class Phrasing:
         if quoted.search(self.text):
             text = quoted.sub(thing, self.text, count=1)
             return re.sub(r"\s+([,.?!])", r"\1", text).strip()
-        text = re.sub(rf"\s*(?:\b(?:for|to|from|at|on|in|with|of|by|is|as|after|before|since|until)\s+)?(?:(?:the\s+)?{label}:?\s+)?{slot}",
-                      "", self.text, count=1)
+        before = r"(?:\b(?:for|to|from|at|on|in|with|of|by|is|as|after|before|since|until)\s+)?"
+        text = re.sub(rf"\s*{before}(?:(?:the\s+)?{label}:?\s+)?{slot}", "", self.text, count=1)
         if "{" + f"{call}:{param}" + "}" in text or len(text.split()) < 2:
             return None
         text = re.sub(r"\s+([,.?!])", r"\1", text).strip()
