@@ -355,46 +355,54 @@ class Phrasebook:
         if conv.fresh is None:
             return False
         chain = pick(rng, self.chains)
-        keys = chain.item_keys()
         for _ in range(8):
-            world, said, item = conv.fresh(), {}, None
-            calls, results = [], []
-            for tool, step in zip(chain.tools, chain.args, strict=True):
-                props = (self.tools[tool].get("parameters") or {}).get("properties") or {}
-                args = {}
-                for param, src in step:
-                    if src.kind == "say":
-                        slot = f"{src.step}:{src.key}"
-                        if slot not in said:
-                            said[slot] = self.value(tool, param, props.get(param) or {}, rng)
-                        args[param] = said[slot].value
-                        continue
-                    if src.kind == "read":
-                        value = dict(reversed(list(result_fields(results[src.step])))).get(src.key)
-                    else:
-                        if item is None:
-                            items = [(i, n) for i, n in named_items(results[src.step]) if keys <= set(i)]
-                            item = pick(rng, items) if items else ({}, "")
-                        value = item[0].get(src.key)
-                    if value is None or not self.values.fits(tool, param, props.get(param) or {}, value):
-                        break
-                    args[param] = value
-                else:
-                    result = json.loads(world.call(tool, args))
-                    if not is_error(result):
-                        calls.append((tool, args))
-                        results.append(result)
-                        continue
-                break
-            if len(calls) < len(chain.tools):
+            ran = self._run_chain(chain, conv.fresh(), rng)
+            if ran is None:
                 continue
-            conv.user(sentence(chain.fill({k: v.text for k, v in said.items()}, item[1] if item else None)))
+            said, item, calls = ran
+            conv.user(sentence(chain.fill({k: v.text for k, v in said.items()}, item)))
             replayed = [conv.call([c])[0] for c in calls]
             if any(is_error(r) for r in replayed):
                 return False
             conv.say(self.answer(*calls[-1], replayed[-1]))
             return True
         return False
+
+    def _run_chain(self, chain: Chain, world, rng: random.Random):
+        """(said slots, the named item's name, calls) of one filling of `chain` whose every call worked
+        in `world`, or None."""
+        said: dict[str, Slot] = {}
+        item: tuple[dict, str] | None = None
+        calls, results = [], []
+        for tool, step in zip(chain.tools, chain.args, strict=True):
+            props = (self.tools[tool].get("parameters") or {}).get("properties") or {}
+            args = {}
+            for param, src in step:
+                schema = props.get(param) or {}
+                if src.kind == "say":
+                    slot = f"{src.step}:{src.key}"
+                    if slot not in said:
+                        said[slot] = self.value(tool, param, schema, rng)
+                    args[param] = said[slot].value
+                    continue
+                if src.kind == "read":
+                    value = dict(reversed(list(result_fields(results[src.step])))).get(src.key)
+                else:
+                    if item is None:
+                        items = [(i, n) for i, n in named_items(results[src.step]) if chain.item_keys() <= set(i)]
+                        if not items:
+                            return None
+                        item = pick(rng, items)
+                    value = item[0].get(src.key)
+                if value is None or not self.values.fits(tool, param, schema, value):
+                    return None
+                args[param] = value
+            result = json.loads(world.call(tool, args))
+            if is_error(result):
+                return None
+            calls.append((tool, args))
+            results.append(result)
+        return said, item[1] if item else None, calls
 
     def _link(self, world, t1: str, a1: dict, r1: Any, rng: random.Random, draw_call):
         """A next call fed by this call's result: (tool, its said slots, its arguments), run in `world`,
