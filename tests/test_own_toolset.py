@@ -385,3 +385,27 @@ def test_a_filter_is_said_before_the_noun_it_filters(tmp_path):
                                                          r"orders\b", a)]
     assert len(before) >= 3, [a for a, _ in said]
     assert all(re.search(rf"\b{args['status']} orders\b", a) for a, args in before)
+
+
+def test_small_numbers_are_found_and_said_in_words(tmp_path):
+    """"send back two of SKU-SK118" is a quantity of 2 (a phrasing); derived requests say small
+    quantities in words too ("two of them"), as the hand-written cases do ("one pair")."""
+    import datetime as dt
+
+    from workbench.generate.phrasings import learn
+
+    project = shop_project(tmp_path)
+    ask = Example({"messages": [{"role": "user", "content": "Wrong item: send back two of SKU-SK118 from ORD-104233"},
+                                {"role": "assistant", "content": None, "tool_calls": [
+                                    {"id": "call_1", "type": "function", "function": {"name": "start_return",
+                                     "arguments": '{"order_id": "ORD-104233", "sku": "SKU-SK118", "quantity": 2, '
+                                                  '"reason": "wrong_item"}'}}]}]})
+    [phrasing] = learn([ask], project.load_tools(), dt.date(2026, 3, 2))
+    assert phrasing.text == "{0:reason}: send back {0:quantity} of {0:sku} from {0:order_id}"
+    result = generate(project, GenerateSpec(n=60, seed=8, mix={"single": 1.0}, tools=["start_return"]))
+    worded = [(e.first_user_message(), json.loads(c["function"]["arguments"])["quantity"]) for e in result.accepted
+              for m in e.messages for c in m.get("tool_calls") or []
+              if re.search(r"\b(one|two|three|four|five|six|seven|eight|nine|ten) of them\b|\bjust \w+\b",
+                           e.first_user_message())]
+    words = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+    assert worded and all(re.search(rf"\b{words[q]}\b", a) for a, q in worded), worded

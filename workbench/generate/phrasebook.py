@@ -18,7 +18,7 @@ from workbench.generate.chains import Chain, learn_chains, named_items, result_f
 from workbench.generate.chitchat import capabilities, chat_pool
 from workbench.generate.phrasings import Phrasing, learn, lower_first
 from workbench.generate.schema_values import ValueMaker
-from workbench.generate.values import Dates, Slot
+from workbench.generate.values import NUMBER_WORDS, Dates, Slot
 
 
 class Conversation:
@@ -237,6 +237,8 @@ class Phrasebook:
             if re.fullmatch(r"\d{1,2}:\d{2}", slot.value):
                 return f"at {slot.text}"
         if schema.get("type") == "integer" and re.match(r"(?i)how many\b", schema.get("description") or ""):
+            if isinstance(slot.value, int) and 0 < slot.value < len(NUMBER_WORDS) and rng.random() < 0.4:
+                return rng.choice([f"{NUMBER_WORDS[slot.value]} of them", f"just {NUMBER_WORDS[slot.value]}"])
             return rng.choice([f"{slot.text} of them", f"{label} {slot.text}", f"x{slot.text}"])
         return rng.choice([f"{label} {slot.text}", f"{label}: {slot.text}", f"with {label} {slot.text}",
                            f"{label} {slot.text}"])

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 
 from workbench.dates import WEEKDAYS
-from workbench.generate.values import CURRENCY_WORDS, ORDINAL_WORDS, month_day_forms, ordinal
+from workbench.generate.values import CURRENCY_WORDS, NUMBER_WORDS, ORDINAL_WORDS, month_day_forms, ordinal
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -114,7 +114,9 @@ def value_phrases(value, schema: dict, today: dt.date) -> list[str]:
             forms |= {f"{value:.2f}", f"{value:,.2f}"}
             if value == int(value):
                 forms |= {str(int(value)), f"{int(value):,}"}
-        return sorted(forms, key=len, reverse=True)
+        # "send back two pairs"; after the digits, so that "that one" is not a 1 when "1" is there too.
+        words = [NUMBER_WORDS[int(value)]] if float(value).is_integer() and 0 < value < len(NUMBER_WORDS) else []
+        return sorted(forms, key=len, reverse=True) + words
     if isinstance(value, str):
         if schema.get("format") == "date" or DATE.match(value):
             try:
