@@ -8,7 +8,7 @@ each argument comes from: the user's words, a field of an earlier result (an id)
 of the named item. New examples re-fill it by running the calls on the project's stubs, so
 each step reads real values off the step before, in the user's own way of asking.
 
-It also holds the two readers of tool results that the schema-derived chains share.
+It also holds the readers of tool results that the schema-derived chains share.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from workbench.generate.phrasings import _find, value_phrases
+from workbench.generate.phrasings import find_said, lower_first, value_phrases
 
 
 @dataclass(frozen=True)
@@ -48,13 +48,9 @@ class Chain:
         def put(m: re.Match) -> str:
             key = m.group(1)
             text = item if key == "item" else said[key]
-            return _lower_first(text) if key in self.lowered else text
+            return lower_first(text) if key in self.lowered else text
 
         return re.sub(r"\{(item|\d+:[^{}]+)\}", put, self.text)
-
-
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:] if len(text) > 1 and not text[1].isupper() else text
 
 
 def learn_chains(examples, tools: list[dict], today: dt.date) -> list[Chain]:
@@ -102,9 +98,11 @@ def _learn(ex, props: dict, today: dt.date) -> Chain | None:
     lowered = set()
     steps = []
 
-    def named(j: int) -> list[tuple[dict, str]]:
-        return [(it, label) for it, label in named_items(results[j])
-                if re.search(rf"(?<![\w-]){re.escape(label)}(?![\w-])", text, re.I)]
+    def named(j: int) -> list[tuple[dict, str, re.Match]]:
+        """The items of result j that the user's words name, with where they name them."""
+        found = [(it, label, re.search(rf"(?<![\w-]){re.escape(label)}(?![\w-])", text, re.I))
+                 for it, label in named_items(results[j])]
+        return [(it, label, m) for it, label, m in found if m is not None]
 
     for i, (tool, args) in enumerate(calls):
         step = []
@@ -118,17 +116,16 @@ def _learn(ex, props: dict, today: dt.date) -> Chain | None:
             ident = param.lower().endswith("id") or "pattern" in schema
             if src is None and ident:
                 src = next((Source("read", j, param) for j in range(i)
-                            if dict(reversed(list(result_fields(results[j])))).get(param) == value), None)
+                            if first_fields(results[j]).get(param) == value), None)
             if src is None and i > 0:
                 # The named item's own field: its SKU, or its quantity when the user did not say one.
                 for j in range(i):
-                    for it, label in named(j):
+                    for it, label, m in named(j):
                         key = param if it.get(param) == value else next(
                             (k for k, v in it.items() if v == value and ident), None)
-                        if key is None or (not ident and _find(text, value_phrases(value, schema, today), taken)):
+                        if key is None or (not ident and find_said(text, value_phrases(value, schema, today), taken)):
                             continue
                         if item_span is None:
-                            m = re.search(rf"(?<![\w-]){re.escape(label)}(?![\w-])", text, re.I)
                             if any(not (m.end() <= a or m.start() >= b) for a, b in taken):
                                 continue
                             item_span = (*m.span(), j)
@@ -142,7 +139,7 @@ def _learn(ex, props: dict, today: dt.date) -> Chain | None:
                     if src is not None:
                         break
             if src is None:
-                span = _find(text, value_phrases(value, schema, today), taken)
+                span = find_said(text, value_phrases(value, schema, today), taken)
                 if span is None:
                     return None
                 taken.append(span)
@@ -192,3 +189,8 @@ def result_fields(result: Any, depth: int = 0):
         for v in result.values():
             if isinstance(v, (dict, list)):
                 yield from result_fields(v, depth + 1)
+
+
+def first_fields(result: Any) -> dict:
+    """A result's scalar fields by name, the outermost of each name winning."""
+    return dict(reversed(list(result_fields(result))))

@@ -14,7 +14,7 @@ import random
 import re
 from typing import Any
 
-from workbench.generate.chains import Chain, learn_chains, named_items, result_fields
+from workbench.generate.chains import Chain, first_fields, learn_chains, named_items
 from workbench.generate.chitchat import capabilities, chat_pool
 from workbench.generate.phrasings import Phrasing, learn, lower_first
 from workbench.generate.schema_values import ValueMaker
@@ -388,7 +388,7 @@ class Phrasebook:
                     args[param] = said[slot].value
                     continue
                 if src.kind == "read":
-                    value = dict(reversed(list(result_fields(results[src.step])))).get(src.key)
+                    value = first_fields(results[src.step]).get(src.key)
                 else:
                     if item is None:
                         items = [(i, n) for i, n in named_items(results[src.step]) if chain.item_keys() <= set(i)]
@@ -409,7 +409,7 @@ class Phrasebook:
     def _link(self, world, t1: str, a1: dict, r1: Any, rng: random.Random, draw_call):
         """A next call fed by this call's result: (tool, its said slots, its arguments), run in `world`,
         or None. Only what a person would not say but read off a result links: ids and patterned codes."""
-        fields = dict(reversed(list(result_fields(r1))))   # the first occurrence of each name wins
+        fields = first_fields(r1)
         links = [(t2, k) for t2, fn in self.tools.items() if t2 != t1
                  for k, schema in (fn.get("parameters", {}).get("properties") or {}).items()
                  if k in fields and k not in a1 and _identifies(k, schema)]

@@ -174,7 +174,7 @@ def _slot(text: str, calls: list[dict], props: dict, today: dt.date, source: str
         names.append(fn["name"])
         params.append(frozenset(args))
         for param, value in args.items():
-            span = _find(text, value_phrases(value, props[fn["name"]].get(param) or {}, today), taken)
+            span = find_said(text, value_phrases(value, props[fn["name"]].get(param) or {}, today), taken)
             if span is None:
                 return None   # a value the user did not say as such: this example cannot be re-filled
             taken.append(span)
@@ -186,7 +186,8 @@ def _slot(text: str, calls: list[dict], props: dict, today: dt.date, source: str
     return Phrasing(text, tuple(names), tuple(params), source, frozenset(lowered))
 
 
-def _find(text: str, phrases: list[str], taken: list[tuple[int, int]]) -> tuple[int, int] | None:
+def find_said(text: str, phrases: list[str], taken: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """The span of the first of `phrases` in `text` as a whole word, outside the spans already `taken`."""
     for phrase in phrases:
         for m in re.finditer(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", text, re.I):
             if all(m.end() <= a or m.start() >= b for a, b in taken):
