@@ -16,7 +16,7 @@ from typing import Any
 
 from workbench.generate.chains import Chain, first_fields, learn_chains, named_items
 from workbench.generate.chitchat import capabilities, chat_pool
-from workbench.generate.phrasings import Phrasing, learn, lower_first
+from workbench.generate.phrasings import DATE, Phrasing, learn, lower_first
 from workbench.generate.schema_values import ValueMaker
 from workbench.generate.values import NUMBER_WORDS, Dates, Slot
 
@@ -231,7 +231,7 @@ class Phrasebook:
         # the parameter is just the day or the time; "placed after" or "due" keep their words.
         if label in ("day", "date", "time", "start time", "start date", "when") and isinstance(slot.value, str) \
                 and rng.random() < 0.7:
-            if schema.get("format") == "date" or re.fullmatch(r"\d{4}-\d{2}-\d{2}", slot.value):
+            if schema.get("format") == "date" or DATE.match(slot.value):
                 relative = slot.text.startswith(("today", "tomorrow", "the day after", "next ", "this ", "in "))
                 return slot.text if relative or rng.random() < 0.4 else f"on {slot.text}"
             if re.fullmatch(r"\d{1,2}:\d{2}", slot.value):
@@ -314,8 +314,7 @@ class Phrasebook:
                 w=f"{verb} {thing}".strip())
         props = fn["parameters"].get("properties", {})
         questions = [question_for(m, props.get(m) if isinstance(props.get(m), dict) else {}) for m in asked]
-        question = " And ".join([questions[0]] + [q[:1].lower() + q[1:] if not q[1:2].isupper() else q
-                                                   for q in questions[1:]])
+        question = " And ".join([questions[0]] + [lower_first(q) for q in questions[1:]])
         return sentence(ask), rng.choice(["Sure. ", "Happy to. ", ""]) + question
 
     def draw_values(self, tool: str, params, rng: random.Random) -> tuple[str, dict[str, Slot]]:
