@@ -410,3 +410,23 @@ def test_small_numbers_are_found_and_said_in_words(tmp_path):
                            e.first_user_message())]
     words = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
     assert worded and all(re.search(rf"\b{words[q]}\b", a) for a, q in worded), worded
+
+
+def test_a_list_result_is_pointed_at_by_its_ends(tmp_path):
+    """"Show me the orders for maya.chen@example.com, then cancel the most recent one": list_orders
+    says it lists newest first, so "most recent" is the list's first record and "oldest" its last;
+    "the first one" and "the last one" are its ends whatever the order."""
+    project = shop_project(tmp_path)
+    result = generate(project, GenerateSpec(n=150, seed=15, mix={"multi_step": 1.0}))
+    pointed = set()
+    for e in result.accepted:
+        calls = [(c["function"]["name"], json.loads(c["function"]["arguments"])) for m in e.messages
+                 for c in m.get("tool_calls") or []]
+        said = re.search(r"the (most recent|latest|newest|oldest|first|last) one\b", e.first_user_message())
+        if not calls or calls[0][0] != "list_orders" or said is None:
+            continue
+        orders = json.loads(next(m["content"] for m in e.messages if m.get("role") == "tool"))["orders"]
+        end = orders[-1] if said.group(1) in ("oldest", "last") else orders[0]
+        assert len(orders) >= 2 and calls[1][1]["order_id"] == end["order_id"], e.first_user_message()
+        pointed.add(said.group(1) in ("most recent", "latest", "newest", "oldest"))
+    assert pointed == {True, False}  # by the order the description gives, and by position

@@ -72,8 +72,8 @@ def test_values_come_only_from_calls_that_worked():
 
 
 def test_near_misses_and_answers_in_words():
-    assert near_misses("task_7") == ["7", "#7", "task_27"]
-    assert near_misses("ORD-104871") == ["104871", "#104871", "ORD-734097"]
+    assert near_misses("task_7") == ["task_27"]  # never "7" or "#7": they teach calling with any word
+    assert near_misses("ORD-104871") == ["ORD-734097"]
     assert near_misses("Downtown") == [] and near_misses("2026") == [] and near_misses(7) == []
     tasks = {"tasks": [{"task_id": "task_3", "title": "Renew passport", "tags": ["personal"]},
                        {"task_id": "task_7", "title": "Book dentist appointment"}], "count": 2}
@@ -106,10 +106,12 @@ def test_the_task_api_generates_from_its_data_without_a_phrasebook(tmp_path):
     assert not any("''" in a or ":," in a or a.rstrip(".?!") in ("Get rid", "Is done") for a in clarify), clarify
     # ... and point at the thing the way people do when they have not said which ("mark it as done").
     assert any(re.search(r"\b(that one|one of my tasks)\b", a) for a in clarify), clarify
-    # Error recoveries start from an id the user got slightly wrong, and end with the call that works.
+    # Error recoveries start from an id the user got wrong, whole ("task_87", never a bare "87" or
+    # "#87": calls made with any word of the request teach calling where the model should ask).
     recoveries = [e for e in result.accepted if e.category == "error_recovery"]
     first = [json.loads(e.messages[1]["tool_calls"][0]["function"]["arguments"]) for e in recoveries]
-    assert any(a.get("task_id", "").isdigit() or a.get("task_id", "").startswith("#") for a in first)
+    ids = [a["task_id"] for a in first if "task_id" in a]
+    assert ids and all(re.fullmatch(r"task_\d+", i) for i in ids), ids
     # Answers are sentences, not dumped JSON.
     assert not any(e.messages[-1]["content"].lstrip().startswith(("{", "Here is what I got")) for e in result.accepted)
 

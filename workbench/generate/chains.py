@@ -194,3 +194,26 @@ def result_fields(result: Any, depth: int = 0):
 def first_fields(result: Any) -> dict:
     """A result's scalar fields by name, the outermost of each name winning."""
     return dict(reversed(list(result_fields(result))))
+
+
+# What a tool's description may say of its list's order, and how people then point at its ends.
+_NEWEST = ("the most recent one", "the latest one", "the newest one")
+_ORDERS = ((re.compile(r"\b(newest|latest|most recent)\s+first\b", re.I), _NEWEST, ("the oldest one",)),
+           (re.compile(r"\boldest\s+first\b", re.I), ("the oldest one",), _NEWEST))
+
+
+def list_ends(result: Any, description: str) -> list[tuple[str, dict]]:
+    """The records at the two ends of a result's list of several, each with the words that point at
+    it: "the first one", "the last one", and "the most recent one" where the tool's description
+    says it lists newest first. Where `result_fields` has no one record, a person still says which."""
+    lists = [result] if isinstance(result, list) else list(result.values()) if isinstance(result, dict) else []
+    records = next((v for v in lists if isinstance(v, list) and len(v) >= 2 and all(isinstance(r, dict) for r in v)),
+                   None)
+    if records is None:
+        return []
+    head, tail = ["the first one"], ["the last one"]
+    for pattern, first, last in _ORDERS:
+        if pattern.search(description or ""):
+            head, tail = head + list(first), tail + list(last)
+    return [(words, records[0]) for words in head] + [(words, records[-1]) for words in tail]
+

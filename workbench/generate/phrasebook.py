@@ -14,7 +14,7 @@ import random
 import re
 from typing import Any
 
-from workbench.generate.chains import Chain, first_fields, learn_chains, named_items
+from workbench.generate.chains import Chain, first_fields, learn_chains, list_ends, named_items
 from workbench.generate.chitchat import capabilities, chat_pool
 from workbench.generate.phrasings import DATE, Phrasing, learn, lower_first
 from workbench.generate.schema_values import ValueMaker
@@ -406,9 +406,13 @@ class Phrasebook:
         return said, item[1] if item else None, calls
 
     def _link(self, world, t1: str, a1: dict, r1: Any, rng: random.Random, draw_call):
-        """A next call fed by this call's result: (tool, its said slots, its arguments), run in `world`,
-        or None. Only what a person would not say but read off a result links: ids and patterned codes."""
-        fields = first_fields(r1)
+        """A next call fed by this call's result: (tool, its said slots, its arguments, the words that
+        point at the record it reads), run in `world`, or None. Only what a person would not say but
+        reads off a result links: ids and patterned codes. Of a list of several, an end ("the most
+        recent one") half the time; else only a result with one record links."""
+        ends = list_ends(r1, self.tools[t1].get("description", ""))
+        pointer, record = rng.choice(ends) if ends and rng.random() < 0.5 else (None, r1)
+        fields = first_fields(record)
         links = [(t2, k) for t2, fn in self.tools.items() if t2 != t1
                  for k, schema in (fn.get("parameters", {}).get("properties") or {}).items()
                  if k in fields and k not in a1 and _identifies(k, schema)]
@@ -423,11 +427,14 @@ class Phrasebook:
         a2 = {**{k: v.value for k, v in said.items()}, key: value}
         if is_error(json.loads(world.call(t2, a2))):
             return None
-        return t2, said, a2
+        return t2, said, a2, pointer
 
-    def _next_request(self, tool: str, said: dict, rng: random.Random) -> str:
-        """The words for a linked call: its own values, and "it" for the one read off the result."""
+    def _next_request(self, tool: str, said: dict, rng: random.Random, pointer: str | None = None) -> str:
+        """The words for a linked call: its own values, and "it" (or which one of a list) for the one
+        read off the result."""
         text = (self.request(tool, said, rng) if said else sentence(action(tool, rng))).rstrip(".?! ")
+        if pointer:
+            return text + f" for {pointer}"
         return text + rng.choice([" for it", " for that one", ""])
 
     def _chain(self, conv: Conversation, rng: random.Random, draw_call) -> bool:
@@ -435,8 +442,10 @@ class Phrasebook:
         call needs; the user never says that value, the assistant reads it from the result."""
         if conv.fresh is None:
             return False
-        for _ in range(6):
-            t1, s1 = draw_call()
+        for attempt in range(6):
+            # The least covered tool first, then any: the least covered one may be a tool that cannot
+            # start a chain (a drop-off needs a return made before it), and would stay the least covered.
+            t1, s1 = draw_call(None if attempt < 2 else rng.choice(sorted(self.tools)))
             a1 = {k: v.value for k, v in s1.items()}
             world = conv.fresh()   # the whole chain is tried in a world of its own first
             r1 = json.loads(world.call(t1, a1))
@@ -445,9 +454,9 @@ class Phrasebook:
             linked = self._link(world, t1, a1, r1, rng, draw_call)
             if linked is None:
                 continue
-            t2, said, a2 = linked
-            conv.user(self.sequence_request([self.request(t1, s1, rng), self._next_request(t2, said, rng)], rng,
-                                            linked=True))
+            t2, said, a2, pointer = linked
+            conv.user(self.sequence_request([self.request(t1, s1, rng), self._next_request(t2, said, rng, pointer)],
+                                            rng, linked=True))
             r1 = conv.call([(t1, a1)])
             r2 = conv.call([(t2, a2)])
             if is_error(r1[0]) or is_error(r2[0]):
@@ -515,7 +524,8 @@ class Phrasebook:
             if rng.random() < 0.5:
                 third = self._link(world, t2, a2, acted, rng, draw_call)
             if third is not None:
-                request = self.sequence_request([request, self._next_request(third[0], third[1], rng)], rng, linked=True)
+                request = self.sequence_request([request, self._next_request(*third[:2], rng, third[3])], rng,
+                                                linked=True)
             conv.user(request)
             r1 = conv.call([(t1, a1)])
             r2 = conv.call([(t2, a2)])
@@ -545,11 +555,10 @@ class Phrasebook:
             if not fixable:
                 continue
             name = rng.choice(fixable)
-            # Wrong values: another draw's, or a near miss of the right one ("7" or "task_87" for "task_7").
+            # Wrong values: another draw's, or a near miss of the right one ("task_87" for "task_7").
             schema = (self.tools[tool].get("parameters", {}).get("properties") or {}).get(name) or {}
             wrong = [Slot(v, v) for v in near_misses(good[name].value)
                      if _identifies(name, schema) and self.values.fits(tool, name, schema, v)]
-            rng.shuffle(wrong)
             for _ in range(6):
                 _, other = draw_call(tool)
                 wrong.append(other.get(name))
@@ -583,7 +592,10 @@ def _identifies(name: str, schema: Any) -> bool:
 
 
 def near_misses(value: Any) -> list[str]:
-    """What a person gets wrong about an id or code: its number alone, "#" and the number, another number."""
+    """What a person gets wrong about an id or code: the whole id with another number ("task_27" for
+    "task_7"). Never the bare number or "#7": a model shown a call made with "15" for "delete 15"
+    learns that any word of a request will do as an id, and calls where it should ask which one
+    (the Task API's clarify turns were answered delete_task("delete_task"), complete_task("done"))."""
     if not isinstance(value, str):
         return []
     m = re.search(r"\d+", value)
@@ -591,7 +603,7 @@ def near_misses(value: Any) -> list[str]:
         return []
     n = m.group()
     other = str(int(n) * 7 % (10 ** len(n)) or 1).zfill(len(n)) if len(n) > 1 else str((int(n) + 5) % 10) + n
-    return [n, f"#{n}", value[:m.start()] + other + value[m.end():]]
+    return [value[:m.start()] + other + value[m.end():]]
 
 
 def _label(item: Any) -> str:
