@@ -2,6 +2,7 @@
 init from the user's module, stubs that load only when asked, generation of every category with
 valid and realistic values, verification by execution, and calls run from a chat."""
 
+import datetime as dt
 import json
 import re
 from collections import Counter
@@ -430,3 +431,33 @@ def test_a_list_result_is_pointed_at_by_its_ends(tmp_path):
         assert len(orders) >= 2 and calls[1][1]["order_id"] == end["order_id"], e.first_user_message()
         pointed.add(said.group(1) in ("most recent", "latest", "newest", "oldest"))
     assert pointed == {True, False}  # by the order the description gives, and by position
+
+
+def test_times_are_found_and_said_the_way_people_say_them(tmp_path):
+    """"at 9:15" in the user's words is the call's "09:15"; generated drop-offs say "2pm" and "9:15"
+    as well as "14:00", and the call always holds HH:MM."""
+    from workbench.generate.phrasings import learn
+    from workbench.generate.values import time_phrases
+
+    assert time_phrases("09:15") == ["09:15", "9:15am", "9:15 am", "9:15"]
+    assert "2pm" in time_phrases("14:00") and "2:00" not in time_phrases("14:00")  # afternoon says pm
+    assert "noon" in time_phrases("12:00")
+    project = shop_project(tmp_path)
+    said = "book me a drop-off for rt_4101 at Downtown on Friday at 9:15"
+    call = {"return_id": "rt_4101", "store": "Downtown", "day": "2026-03-06", "time": "09:15"}
+    example = Example({"messages": [{"role": "user", "content": said}, {"role": "assistant", "content": None,
+                                    "tool_calls": [{"id": "c1", "type": "function", "function": {
+                                        "name": "schedule_pickup", "arguments": json.dumps(call)}}]}]})
+    texts = [p.text for p in learn([example], project.load_tools(), dt.date(2026, 3, 2))]
+    assert texts == ["book me a drop-off for {0:return_id} at {0:store} on {0:day} at {0:time}"], texts
+
+    result = generate(project, GenerateSpec(n=60, seed=16, mix={"single": 1.0}, tools=["schedule_pickup"]))
+    forms = set()
+    for e in result.accepted:
+        value = json.loads(e.messages[1]["tool_calls"][0]["function"]["arguments"])["time"]
+        assert re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value)
+        ask = e.first_user_message()
+        found = [f for f in time_phrases(value) if re.search(rf"(?<![\w:]){re.escape(f)}(?![\w:])", ask)]
+        assert found, (ask, value)
+        forms.add("written" if value in found else "spoken")
+    assert forms == {"written", "spoken"}

@@ -18,7 +18,15 @@ import re
 from dataclasses import dataclass
 
 from workbench.dates import WEEKDAYS
-from workbench.generate.values import CURRENCY_WORDS, NUMBER_WORDS, ORDINAL_WORDS, month_day_forms, ordinal
+from workbench.generate.values import (
+    CURRENCY_WORDS,
+    NUMBER_WORDS,
+    ORDINAL_WORDS,
+    TIME,
+    month_day_forms,
+    ordinal,
+    time_phrases,
+)
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -123,6 +131,8 @@ def value_phrases(value, schema: dict, today: dt.date) -> list[str]:
                 return date_phrases(value, today)
             except ValueError:
                 return [value]
+        if TIME.match(value):
+            return sorted(time_phrases(value), key=len, reverse=True)   # "9:15 am" before "9:15"
         forms = {value, value.replace("_", " ")}
         if value in CURRENCY_WORDS:
             forms.add(CURRENCY_WORDS[value])   # "35 euros" for EUR

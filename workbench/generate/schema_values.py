@@ -27,7 +27,7 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from workbench.generate.values import CURRENCY_WORDS, TOPICS, Dates, Slot, iso
+from workbench.generate.values import CURRENCY_WORDS, TIME, TOPICS, Dates, Slot, iso, time_phrases
 
 HINT = re.compile(r"\b(?:like|e\.g\.,?|eg\.?|such as|for example|for instance|say)\s+[\"'`]?([^,;()\"'`]+?)[\"'`]?"
                   r"(?=[,;)]|\.(?:\s|$)|\s+or\s|$)", re.I)
@@ -203,6 +203,8 @@ class ValueMaker:
         said = f"{name} {schema.get('description') or ''}".lower()
         if "currenc" in said and slot.value in CURRENCY_WORDS and rng.random() < 0.4:
             return Slot(slot.value, CURRENCY_WORDS[slot.value])
+        if isinstance(slot.value, str) and TIME.match(slot.value) and slot.text == slot.value and rng.random() < 0.6:
+            return Slot(slot.value, rng.choice(time_phrases(slot.value)[1:]))   # "9:15", "2pm"
         return slot
 
     # -- by type

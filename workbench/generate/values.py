@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -135,6 +136,31 @@ CURRENCY_WORDS = {"EUR": "euros", "USD": "US dollars", "GBP": "pounds", "JPY": "
                   "CZK": "Czech koruna", "INR": "rupees", "CNY": "yuan", "MXN": "Mexican pesos",
                   "BRL": "Brazilian reais", "ZAR": "rand", "SGD": "Singapore dollars", "KRW": "won",
                   "HKD": "Hong Kong dollars", "TRY": "Turkish lira", "THB": "baht"}
+
+
+# A time of day as written in a call ("09:15", "14:00").
+TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def time_phrases(value: str) -> list[str]:
+    """How people say a time of day, the written form first: "09:15", "9:15", "9:15am", "9:15 am";
+    "14:00", "2pm", "2 pm", "2:00 pm"; "12:00", "noon". An afternoon time always says pm: "2:30"
+    alone does not say 14:30."""
+    m = TIME.match(value)
+    if m is None:
+        return [value]
+    hour, minute = int(m.group(1)), int(m.group(2))
+    h12 = hour % 12 or 12
+    half = "am" if hour < 12 else "pm"
+    clock = f"{h12}:{minute:02d}"
+    forms = [value, f"{clock}{half}", f"{clock} {half}"]
+    if minute == 0:
+        forms += [f"{h12}{half}", f"{h12} {half}"]
+    if 7 <= hour < 12:
+        forms.append(clock)   # "at 9:15" is the morning in any shop's hours
+    if value == "12:00":
+        forms.append("noon")
+    return forms
 
 
 def email(rng: random.Random) -> Slot:
