@@ -216,4 +216,3 @@ def list_ends(result: Any, description: str) -> list[tuple[str, dict]]:
         if pattern.search(description or ""):
             head, tail = head + list(first), tail + list(last)
     return [(words, records[0]) for words in head] + [(words, records[-1]) for words in tail]
-

@@ -143,8 +143,8 @@ TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
 def time_phrases(value: str) -> list[str]:
-    """How people say a time of day, the written form first: "09:15", "9:15", "9:15am", "9:15 am";
-    "14:00", "2pm", "2 pm", "2:00 pm"; "12:00", "noon". An afternoon time always says pm: "2:30"
+    """How people say a time of day, the written form first: "09:15", "9:15am", "9:15 am", "9:15";
+    "14:00", "2:00pm", "2pm", "2 pm"; "12:00", "12pm", "noon". An afternoon time always says pm: "2:30"
     alone does not say 14:30."""
     m = TIME.match(value)
     if m is None:
