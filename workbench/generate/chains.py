@@ -98,11 +98,10 @@ def _learn(ex, props: dict, today: dt.date) -> Chain | None:
     lowered = set()
     steps = []
 
-    def named(j: int) -> list[tuple[dict, str, re.Match]]:
-        """The items of result j that the user's words name, with where they name them."""
-        found = [(it, label, re.search(rf"(?<![\w-]){re.escape(label)}(?![\w-])", text, re.I))
-                 for it, label in named_items(results[j])]
-        return [(it, label, m) for it, label, m in found if m is not None]
+    def named(j: int) -> list[tuple[dict, str, tuple[int, int]]]:
+        """The items of result j that the user's words name, with the span where they first name them."""
+        found = [(it, label, find_said(text, [label], [])) for it, label in named_items(results[j])]
+        return [(it, label, span) for it, label, span in found if span is not None]
 
     for i, (tool, args) in enumerate(calls):
         step = []
@@ -120,17 +119,17 @@ def _learn(ex, props: dict, today: dt.date) -> Chain | None:
             if src is None and i > 0:
                 # The named item's own field: its SKU, or its quantity when the user did not say one.
                 for j in range(i):
-                    for it, label, m in named(j):
+                    for it, label, (start, end) in named(j):
                         key = param if it.get(param) == value else next(
                             (k for k, v in it.items() if v == value and ident), None)
                         if key is None or (not ident and find_said(text, value_phrases(value, schema, today), taken)):
                             continue
                         if item_span is None:
-                            if any(not (m.end() <= a or m.start() >= b) for a, b in taken):
+                            if any(not (end <= a or start >= b) for a, b in taken):
                                 continue
-                            item_span = (*m.span(), j)
-                            taken.append(m.span())
-                            if text[m.start()].islower() and label[:1].isupper():
+                            item_span = (start, end, j)
+                            taken.append((start, end))
+                            if text[start].islower() and label[:1].isupper():
                                 lowered.add("item")
                         elif item_span[2] != j:
                             continue

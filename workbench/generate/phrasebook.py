@@ -524,7 +524,8 @@ class Phrasebook:
             if rng.random() < 0.5:
                 third = self._link(world, t2, a2, acted, rng, draw_call)
             if third is not None:
-                request = self.sequence_request([request, self._next_request(*third[:2], rng, third[3])], rng,
+                t3, said3, a3, pointer3 = third
+                request = self.sequence_request([request, self._next_request(t3, said3, rng, pointer3)], rng,
                                                 linked=True)
             conv.user(request)
             r1 = conv.call([(t1, a1)])
@@ -534,10 +535,10 @@ class Phrasebook:
             if third is None:
                 conv.say(self.answer(t2, a2, r2[0]))
                 return True
-            r3 = conv.call([(third[0], third[2])])
+            r3 = conv.call([(t3, a3)])
             if is_error(r3[0]):
                 return False
-            conv.say(self.answer_many([(t2, a2), (third[0], third[2])], r2 + r3))
+            conv.say(self.answer_many([(t2, a2), (t3, a3)], r2 + r3))
             return True
         return False
 
