@@ -3,8 +3,9 @@
 For each parameter the sources are tried from the most realistic down, and a candidate is
 used only if it passes the parameter's own schema check (workbench.schema_check):
 
-1. the project's own data: values the user's accepted examples gave this parameter, then the
-   project's value pools (`values.json`: lists by "tool.param" or "param");
+1. the project's own data: values the user's accepted examples gave this parameter (a share
+   that grows with how many different ones they gave: `own_share`), then the project's value
+   pools (`values.json`: lists by "tool.param" or "param");
 2. the schema's own words: `enum`, `const`, `examples`, `default`, and hints in the
    description ("like ORD-104233", "e.g. Everest", "Downtown, Riverside Mall or Airport Plaza":
    a closed list like that is treated as the only values there are);
@@ -97,6 +98,19 @@ def _distinct(values: list) -> list:
     return out
 
 
+def own_share(name: str, distinct: list) -> float:
+    """How often a parameter takes one of the values the user's examples gave it.
+
+    Ids keep a high share: the stubs' world knows only the ones the user named, and a made-up id
+    is an error. Other values are drawn from the user's data in proportion to how many different
+    ones there are: one example's "10:30" drawn for 56% of the shop's drop-offs taught the model
+    a prior instead of reading the request ("9:15" came back as "10:15", "2 pairs" as 3).
+    """
+    if name.lower().endswith("id"):
+        return 0.6
+    return min(0.5, 0.15 * len(distinct))
+
+
 def _said(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -165,15 +179,15 @@ class ValueMaker:
                 yield slot
         own = self.user.get((tool, name)) or self.user.get(("", name)) or []
         pool = self.pools.get(f"{tool}.{name}") or self.pools.get(name) or []
+        listed, closed = hints(desc)
         if pool:
             # The project's own list of what this parameter holds, with the values its examples used:
             # nothing generic is more realistic, and one example's value is not drawn half the time.
             v = rng.choice(pool + [v for v in _distinct(own) if v not in pool])
             yield Slot(v, _said(v))
-        elif own and rng.random() < 0.6:
-            v = rng.choice(own)
+        elif own and not closed and rng.random() < own_share(name, _distinct(own)):
+            v = rng.choice(_distinct(own))
             yield Slot(v, _said(v))
-        listed, closed = hints(desc)
         examples = [v for v in schema.get("examples") or [] if not isinstance(v, (dict, list))]
         if closed:   # the description names every value there is: never invent another
             v = rng.choice(listed)
