@@ -15,6 +15,7 @@ from workbench.chat import ChatSession
 from workbench.cli import main
 from workbench.examples import Example, ExampleFile
 from workbench.generate import GenerateSpec, generate
+from workbench.generate.verify import verify
 from workbench.project import Project
 from workbench.toolset import StubsError, project_toolset
 from workbench.validation import validate_example
@@ -141,6 +142,21 @@ def test_generation_for_a_toolset_the_workbench_does_not_ship(tmp_path):
     stores = Counter(v for t, k, v in values if k == "store")
     assert times["10:30"] <= 0.25 * sum(times.values()), times.most_common(3)
     assert max(stores.values()) <= 0.5 * sum(stores.values()), stores   # a closed list, drawn evenly
+    # Every tool is asked for alone, whatever the chains use: find_order starts most of them.
+    singles = Counter(e.messages[1]["tool_calls"][0]["function"]["name"] for e in result.accepted
+                      if e.category == "single")
+    assert set(singles) == set(tools) and min(singles.values()) >= 5, singles
+    # A drop-off asked for alone runs in a world where its return was started before the
+    # conversation (meta["setup"], replayed by verification), not against a return that does not exist.
+    drops = [e for e in result.accepted if e.category == "single" and
+             e.messages[1]["tool_calls"][0]["function"]["name"] == "schedule_pickup"]
+    worked = [e for e in drops if "error" not in json.loads(e.messages[2]["content"])]
+    assert len(worked) >= len(drops) / 2 and all(e.meta.get("setup") for e in worked)
+    toolset = project_toolset(project)
+    assert verify(worked[0], list(project.load_tools()), toolset).ok
+    bare = Example(json.loads(json.dumps(worked[0].data)))
+    del bare.meta["setup"]
+    assert verify(bare, list(project.load_tools()), toolset).stage == "execution"
     # The clarifying questions ask in the parameter's own words, not "what should I use for ...".
     clarify = [e.messages[-1]["content"] for e in result.accepted if e.category == "clarify"]
     assert clarify and not any("should I use for" in q for q in clarify)

@@ -86,6 +86,12 @@ def test_models_and_tool_choice_variants(server, client):
                                             parallel_tool_calls=False, max_tokens=60)
     assert len(single.choices[0].message.tool_calls) == 1
 
+    # A call cut off by max_tokens is handed back as the text it is, never as an empty answer.
+    cut = client.chat.completions.create(model=MODEL, messages=ASK, tools=tools, tool_choice="required",
+                                         max_tokens=6).choices[0]
+    assert cut.finish_reason == "length" and cut.message.tool_calls is None
+    assert cut.message.content and cut.message.content.startswith("<tool_call>")
+
     none = client.chat.completions.create(model=MODEL, messages=ASK, tools=tools, tool_choice="none", max_tokens=24)
     assert none.choices[0].message.tool_calls is None and none.choices[0].message.content
     assert "<tool_call>" not in none.choices[0].message.content

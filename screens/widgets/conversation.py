@@ -31,6 +31,11 @@ def render_conversation(ex: Example, problems: list[Problem]) -> RenderableType:
         else:
             parts.append(Text(f"rejected at {verification.get('stage', '?')}:", style="bold red"))
             parts += [Text(f"  {r}", style="red") for r in verification.get("reasons", [])]
+    setup = meta.get("setup")
+    if isinstance(setup, list) and setup:   # what the stubs' world held before the conversation
+        parts.append(Text("before: " + ", ".join(
+            f"{c.get('name')}({json.dumps(c.get('arguments'), ensure_ascii=False)})" if isinstance(c, dict) else str(c)
+            for c in setup), style="dim"))
     by_path: dict[str, list[Problem]] = {}
     for p in problems:
         key = p.path.split(".function")[0] if ".tool_calls[" in p.path else p.path.split(".")[0]

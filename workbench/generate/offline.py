@@ -36,6 +36,10 @@ class Coverage:
         self.tools: Counter = Counter()
         self.params: Counter = Counter()
         self.enums: Counter = Counter()
+        # Tools asked for alone (one call, then the answer). Counted apart: a tool that starts most
+        # chains (find_order before every named return) would otherwise never be a single call, and
+        # a model that has only seen it followed by another call makes that call after every lookup.
+        self.singles: Counter = Counter()
 
     def add_examples(self, examples) -> None:
         """Count what the project already has, so that generating fills its gaps first."""
@@ -43,6 +47,8 @@ class Coverage:
             for name, args in ex.calls():
                 if args is not None:
                     self.add(name or "", args)
+            if ex.category == "single":
+                self.singles.update({name or "" for name, _ in ex.calls()})
 
     def add(self, tool: str, args: dict) -> None:
         self.tools[tool] += 1
@@ -125,10 +131,17 @@ class OfflineGenerator:
     def _session(self):
         return self.toolset.session() if self.toolset is not None and self.toolset.has_stubs else None
 
-    def single(self, rng: random.Random) -> list[dict] | None:
-        tool, slots = self.draw_call(rng)
-        args = {k: s.value for k, s in slots.items()}
+    def single(self, rng: random.Random) -> Conversation | None:
+        # The tool least often asked for alone, then the least used anywhere.
+        tool = min(self.names, key=lambda n: (self.cov.singles[n], self.cov.tools[n], rng.random()))
+        tool, slots = self.draw_call(rng, tool)
         conv = Conversation(self._session())
+        if conv.session is not None:
+            made = self.pb.made_first(tool, slots, self._session, rng, lambda t=None: self.draw_call(rng, t))
+            if made is not None:   # what the call names was made before the conversation
+                setup, slots = made
+                conv.prepare(setup)
+        args = {k: s.value for k, s in slots.items()}
         conv.user(self.pb.request(tool, slots, rng))
         results = conv.call([(tool, args)])
         if results:
@@ -138,7 +151,8 @@ class OfflineGenerator:
                 return None
             conv.say(self.pb.answer(tool, args, results[0]))
         self.cov.add(tool, args)
-        return conv.messages
+        self.cov.singles[tool] += 1
+        return conv
 
     def parallel(self, rng: random.Random) -> list[dict] | None:
         shapes = self.pb.parallel_shapes()
@@ -227,9 +241,10 @@ class OfflineGenerator:
         short: Counter = Counter()
         for cat in order:
             for attempt in range(MAX_TRIES):
-                messages = makers[cat](rng)
-                if messages is None:
+                made = makers[cat](rng)
+                if made is None:
                     continue
+                messages, setup = (made.messages, made.setup) if isinstance(made, Conversation) else (made, [])
                 key = request_key(messages[0]["content"])
                 # Chit-chat and clarifying turns have small pools: once new ones are hard to find,
                 # a repeat is fine (what matters there is not calling).
@@ -237,6 +252,8 @@ class OfflineGenerator:
                     continue
                 seen.add(key)
                 out.append(make_example(messages, self.all_tools, category=cat, source="offline"))
+                if setup:
+                    out[-1].meta["setup"] = [{"name": name, "arguments": args} for name, args in setup]
                 break
             else:
                 short[cat] += 1

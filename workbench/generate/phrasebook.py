@@ -28,7 +28,15 @@ class Conversation:
         self.session = session
         self.fresh = fresh   # makes another, independent world (for `probe`)
         self.messages: list[dict] = []
+        self.setup: list[tuple[str, dict]] = []   # calls that made the world before the conversation
         self._calls = 0
+
+    def prepare(self, calls: list[tuple[str, dict]]) -> None:
+        """Run `calls` on this world before the conversation (a return the user started earlier);
+        they are kept with the example (`meta["setup"]`) so that verification replays them first."""
+        for name, args in calls:
+            self.session.call(name, args)
+        self.setup += calls
 
     def probe(self, name: str, args: dict) -> Any:
         """What the call would return in a fresh world, leaving this conversation's world alone."""
@@ -542,6 +550,41 @@ class Phrasebook:
             return True
         return False
 
+    def made_first(self, tool: str, slots: dict[str, Slot], fresh, rng: random.Random, draw_call,
+                   depth: int = 2) -> tuple[list[tuple[str, dict]], dict[str, Slot]] | None:
+        """Calls to run before `tool` so that it works, and its slots with the ids they made: a
+        drop-off names a return, and a return exists only once it was started. A request for a
+        drop-off then runs in a world where the user's return was made before the conversation
+        (those calls are not in it) rather than failing with "no return rt_9964". ([], slots) when
+        the call works as it is; None when no other tool's result gives what it names."""
+        if not is_error(_run_after(fresh(), [], tool, slots)):
+            return [], slots
+        props = (self.tools[tool].get("parameters") or {}).get("properties") or {}
+        keys = [k for k in slots if _identifies(k, props.get(k))]
+        if depth == 0 or not keys:
+            return None
+        for producer in rng.sample(sorted(self.tools), len(self.tools)):
+            made = None if producer == tool else self.made_first(producer, draw_call(producer)[1], fresh, rng,
+                                                                  draw_call, depth - 1)
+            if made is None:
+                continue
+            setup = made[0] + [(producer, {k: s.value for k, s in made[1].items()})]
+            world = fresh()
+            made_result = [json.loads(world.call(name, args)) for name, args in setup][-1]
+            # What the producer made or found: its result's fields, an item of its list of several.
+            fields = first_fields(made_result)
+            ends = list_ends(made_result, self.tools[producer].get("description", ""))
+            if ends:
+                fields = {**first_fields(rng.choice(ends)[1]), **fields}
+            new = dict(slots)
+            for k in keys:
+                v = fields.get(k)
+                if v is not None and v != slots[k].value and self.values.fits(tool, k, props[k], v):
+                    new[k] = Slot(v, str(v))
+            if not is_error(_run_after(fresh(), setup, tool, new)):
+                return setup, new
+        return None
+
     def error_recovery(self, conv: Conversation, rng: random.Random, draw_call) -> bool:
         """A call the stubs refuse, the assistant saying why, the user correcting one value, and the
         corrected call succeeding. Both calls are real: the failing one differs from a call that
@@ -585,6 +628,13 @@ class Phrasebook:
                 conv.say(self.answer(tool, {k: s.value for k, s in good.items()}, r2[0]))
                 return True
         return False
+
+
+def _run_after(world, setup: list[tuple[str, dict]], tool: str, slots: dict[str, Slot]) -> Any:
+    """`tool`'s result in `world` after the `setup` calls."""
+    for name, args in setup:
+        world.call(name, args)
+    return json.loads(world.call(tool, {k: s.value for k, s in slots.items()}))
 
 
 def _identifies(name: str, schema: Any) -> bool:

@@ -2,9 +2,10 @@
 
 1. format: the same validation every example gets (workbench.validation).
 2. execution: with the toolset's stubs, every call runs in a fresh world, in conversation
-   order. A call that errors rejects the example, unless the example's own tool result for
-   it is that same error (it says the call failed, as the offline generator's refused calls
-   do); an error-recovery example must contain one.
+   order, after the calls that made the world the conversation starts in (`meta["setup"]`: the
+   return a drop-off request names, started before it). A call that errors rejects the example,
+   unless the example's own tool result for it is that same error (it says the call failed, as
+   the offline generator's refused calls do); an error-recovery example must contain one.
 3. semantic (optional): a judge (the teacher) says whether the calls answer the request.
 
 A verdict never drops an example: the caller keeps rejected ones, with their reasons, for review.
@@ -41,6 +42,12 @@ class Verdict:
 def check_execution(example: Example, toolset) -> list[str]:
     """Problems found by running the example's calls on the stubs (empty: all good)."""
     session = toolset.session()
+    setup = example.meta.get("setup") or []
+    for i, c in enumerate(setup if isinstance(setup, list) else []):
+        c = c if isinstance(c, dict) else {}
+        result = session.call(str(c.get("name", "")), c.get("arguments") or {})
+        if session.is_error(result):
+            return [f"meta.setup[{i}] {c.get('name', '?')}: {json.loads(result)['error']}"]
     recorded = {m.get("tool_call_id"): m.get("content") for m in example.messages
                 if isinstance(m, dict) and m.get("role") == "tool"}
     errors: list[tuple[int, str, str]] = []

@@ -125,8 +125,12 @@ def tool_calls_payload(parsed: ParsedOutput, request_id: str) -> list[dict]:
     return [c.to_openai(f"call_{request_id[-12:]}_{i}") for i, c in enumerate(parsed.tool_calls)]
 
 
-def completion(request_id: str, model: str, parsed: ParsedOutput, finish: str, usage: dict) -> dict:
+def completion(request_id: str, model: str, parsed: ParsedOutput, finish: str, usage: dict, raw: str = "") -> dict:
     message: dict[str, Any] = {"role": "assistant", "content": parsed.content or None}
+    if not parsed.tool_calls and parsed.errors and raw.strip():
+        # A call cut off by max_tokens (or written wrong) comes back as the text it is, as it does in a
+        # stream, rather than as an empty answer that hides what the model said.
+        message["content"] = raw.strip()
     if parsed.tool_calls:
         message["tool_calls"] = tool_calls_payload(parsed, request_id)
         finish = "tool_calls"

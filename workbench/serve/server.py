@@ -98,7 +98,8 @@ def build_app(assistant: Assistant, model_id: str, api_key: str | None = None, a
                 answer = await work
             finally:
                 admission.active -= 1
-            return JSONResponse(completion(new_id(), model_id, answer.parsed, answer.finish_reason, answer.usage()))
+            return JSONResponse(completion(new_id(), model_id, answer.parsed, answer.finish_reason, answer.usage(),
+                                           answer.raw))
         except APIError as exc:
             return _error(exc)
         except Exception as exc:  # noqa: BLE001 - one bad request must never take the server down
