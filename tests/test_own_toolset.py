@@ -157,6 +157,12 @@ def test_generation_for_a_toolset_the_workbench_does_not_ship(tmp_path):
     bare = Example(json.loads(json.dumps(worked[0].data)))
     del bare.meta["setup"]
     assert verify(bare, list(project.load_tools()), toolset).stage == "execution"
+    # Error recovery too: a drop-off for the wrong return, corrected, in a world that has the right one
+    # (before, only calls that work in an empty world recovered: 14 of the 40 asked for).
+    recoveries = [e for e in result.accepted if e.category == "error_recovery"]
+    assert len(recoveries) >= 30 and any(e.meta.get("setup") and
+                                         e.messages[1]["tool_calls"][0]["function"]["name"] == "schedule_pickup"
+                                         for e in recoveries)
     # The clarifying questions ask in the parameter's own words, not "what should I use for ...".
     clarify = [e.messages[-1]["content"] for e in result.accepted if e.category == "clarify"]
     assert clarify and not any("should I use for" in q for q in clarify)

@@ -177,7 +177,7 @@ class OfflineGenerator:
             self.cov.add(t, a)
         return conv.messages
 
-    def scenario(self, rng: random.Random, kind: str) -> list[dict] | None:
+    def scenario(self, rng: random.Random, kind: str) -> Conversation | None:
         conv = Conversation(self._session(), self._session)
         ok = getattr(self.pb, kind)(conv, rng, lambda tool=None: self.draw_call(rng, tool))
         called = {c["function"]["name"] for m in conv.messages for c in m.get("tool_calls") or []}
@@ -186,7 +186,7 @@ class OfflineGenerator:
         for m in conv.messages:
             for c in m.get("tool_calls") or []:
                 self.cov.add(c["function"]["name"], json.loads(c["function"]["arguments"]))
-        return conv.messages
+        return conv
 
     def clarify(self, rng: random.Random) -> list[dict] | None:
         askable = [n for n in self.names if self.pb.tools[n].get("parameters", {}).get("required")]

@@ -38,11 +38,15 @@ class Conversation:
             self.session.call(name, args)
         self.setup += calls
 
-    def probe(self, name: str, args: dict) -> Any:
-        """What the call would return in a fresh world, leaving this conversation's world alone."""
+    def probe(self, name: str, args: dict, setup: list[tuple[str, dict]] = ()) -> Any:
+        """What the call would return in a fresh world (after this conversation's setup calls and
+        `setup`), leaving this conversation's world alone."""
         if self.fresh is None:
             return None
-        return json.loads(self.fresh().call(name, args))
+        world = self.fresh()
+        for n, a in [*self.setup, *setup]:
+            world.call(n, a)
+        return json.loads(world.call(name, args))
 
     def user(self, text: str) -> None:
         self.messages.append({"role": "user", "content": text})
@@ -591,9 +595,11 @@ class Phrasebook:
         works in the one value the user then corrects."""
         for _ in range(8):
             tool, good = draw_call()
-            probe = conv.probe(tool, {k: s.value for k, s in good.items()})
-            if probe is None or is_error(probe):
+            # The right call must work: in a fresh world, or after the calls that make what it names.
+            made = self.made_first(tool, good, conv.fresh, rng, draw_call) if conv.fresh else None
+            if made is None:
                 continue
+            setup, good = made
             fixable = [k for k in good if k in (self.tools[tool].get("parameters", {}).get("required") or [])] \
                 or list(good)
             if not fixable:
@@ -610,8 +616,9 @@ class Phrasebook:
                 if slot is None or slot.value == good[name].value:
                     continue
                 bad = {**good, name: slot}
-                if not is_error(conv.probe(tool, {k: s.value for k, s in bad.items()})):
+                if not is_error(conv.probe(tool, {k: s.value for k, s in bad.items()}, setup)):
                     continue
+                conv.prepare(setup)
                 conv.user(self.request(tool, bad, rng))
                 r1 = conv.call([(tool, {k: s.value for k, s in bad.items()})])
                 if not is_error(r1[0]):
