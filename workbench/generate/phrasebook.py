@@ -561,7 +561,7 @@ class Phrasebook:
         drop-off then runs in a world where the user's return was made before the conversation
         (those calls are not in it) rather than failing with "no return rt_9964". ([], slots) when
         the call works as it is; None when no other tool's result gives what it names."""
-        if not is_error(_run_after(fresh(), [], tool, slots)):
+        if not is_error(json.loads(fresh().call(tool, {k: s.value for k, s in slots.items()}))):
             return [], slots
         props = (self.tools[tool].get("parameters") or {}).get("properties") or {}
         keys = [k for k in slots if _identifies(k, props.get(k))]
@@ -585,7 +585,7 @@ class Phrasebook:
                 v = fields.get(k)
                 if v is not None and v != slots[k].value and self.values.fits(tool, k, props[k], v):
                     new[k] = Slot(v, str(v))
-            if not is_error(_run_after(fresh(), setup, tool, new)):
+            if not is_error(json.loads(world.call(tool, {k: s.value for k, s in new.items()}))):   # after the setup
                 return setup, new
         return None
 
@@ -635,13 +635,6 @@ class Phrasebook:
                 conv.say(self.answer(tool, {k: s.value for k, s in good.items()}, r2[0]))
                 return True
         return False
-
-
-def _run_after(world, setup: list[tuple[str, dict]], tool: str, slots: dict[str, Slot]) -> Any:
-    """`tool`'s result in `world` after the `setup` calls."""
-    for name, args in setup:
-        world.call(name, args)
-    return json.loads(world.call(tool, {k: s.value for k, s in slots.items()}))
 
 
 def _identifies(name: str, schema: Any) -> bool:
