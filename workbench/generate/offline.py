@@ -154,7 +154,7 @@ class OfflineGenerator:
         self.cov.singles[tool] += 1
         return conv
 
-    def parallel(self, rng: random.Random) -> list[dict] | None:
+    def parallel(self, rng: random.Random) -> Conversation | None:
         shapes = self.pb.parallel_shapes()
         if shapes and rng.random() < 0.5:   # the way the user asked for two calls at once
             tools, params = rng.choice(shapes)
@@ -175,7 +175,7 @@ class OfflineGenerator:
             conv.say(self.pb.answer_many(calls, results))
         for t, a in calls:
             self.cov.add(t, a)
-        return conv.messages
+        return conv
 
     def scenario(self, rng: random.Random, kind: str) -> Conversation | None:
         conv = Conversation(self._session(), self._session)
@@ -188,7 +188,7 @@ class OfflineGenerator:
                 self.cov.add(c["function"]["name"], json.loads(c["function"]["arguments"]))
         return conv
 
-    def clarify(self, rng: random.Random) -> list[dict] | None:
+    def clarify(self, rng: random.Random) -> Conversation | None:
         askable = [n for n in self.names if self.pb.tools[n].get("parameters", {}).get("required")]
         tool = rng.choice(askable)
         pair = self.pb.clarify(tool, rng)
@@ -197,14 +197,14 @@ class OfflineGenerator:
         conv = Conversation()
         conv.user(pair[0])
         conv.say(pair[1])
-        return conv.messages
+        return conv
 
-    def no_tool(self, rng: random.Random) -> list[dict] | None:
+    def no_tool(self, rng: random.Random) -> Conversation | None:
         request, answer = self.pb.no_tool(rng)
         conv = Conversation()
         conv.user(request)
         conv.say(answer)
-        return conv.messages
+        return conv
 
     # -- the whole batch
     def available(self) -> set[str]:
@@ -244,7 +244,7 @@ class OfflineGenerator:
                 made = makers[cat](rng)
                 if made is None:
                     continue
-                messages, setup = (made.messages, made.setup) if isinstance(made, Conversation) else (made, [])
+                messages, setup = made.messages, made.setup
                 key = request_key(messages[0]["content"])
                 # Chit-chat and clarifying turns have small pools: once new ones are hard to find,
                 # a repeat is fine (what matters there is not calling).

@@ -178,15 +178,16 @@ class ValueMaker:
             else:
                 yield slot
         own = self.user.get((tool, name)) or self.user.get(("", name)) or []
+        distinct = _distinct(own)
         pool = self.pools.get(f"{tool}.{name}") or self.pools.get(name) or []
         listed, closed = hints(desc)
         if pool:
             # The project's own list of what this parameter holds, with the values its examples used:
             # nothing generic is more realistic, and one example's value is not drawn half the time.
-            v = rng.choice(pool + [v for v in _distinct(own) if v not in pool])
+            v = rng.choice(pool + [v for v in distinct if v not in pool])
             yield Slot(v, _said(v))
-        elif own and not closed and rng.random() < own_share(name, _distinct(own)):
-            v = rng.choice(_distinct(own))
+        elif own and not closed and rng.random() < own_share(name, distinct):
+            v = rng.choice(distinct)
             yield Slot(v, _said(v))
         examples = [v for v in schema.get("examples") or [] if not isinstance(v, (dict, list))]
         if closed:   # the description names every value there is: never invent another
