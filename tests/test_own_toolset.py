@@ -489,3 +489,40 @@ def test_times_are_found_and_said_the_way_people_say_them(tmp_path):
         assert found, (ask, value)
         forms.add("written" if value in found else "spoken")
     assert forms == {"written", "spoken"}
+
+
+def test_ids_made_of_a_word_and_a_number_are_typed_the_way_people_type_them(tmp_path):
+    """A help desk's ticket_12 is asked for as "ticket 12" or "#12" (the call still takes ticket_12);
+    the user's own "Close ticket #12" is a phrasing. An id whose word is not the thing's name
+    ("rt_4101" for a return) is typed as written."""
+    from workbench.generate.phrasings import learn
+    from workbench.generate.values import typed_id_forms
+    from workbench.project import Settings, init_project
+
+    ticket = {"type": "string", "pattern": "^ticket_[0-9]+$", "description": "The ticket, like ticket_12."}
+    tools = [{"type": "function", "function": {"name": "close_ticket", "description": "Close a ticket.",
+                                               "parameters": {"type": "object", "properties": {"ticket_id": ticket},
+                                                              "required": ["ticket_id"]}}}]
+
+    def ask(text, ticket_id):
+        return {"messages": [{"role": "user", "content": text},
+                             {"role": "assistant", "content": None, "tool_calls": [
+                                 {"id": "call_1", "type": "function", "function": {
+                                     "name": "close_ticket", "arguments": json.dumps({"ticket_id": ticket_id})}}]}],
+                "meta": {"status": "accepted"}}
+
+    mine = [ask("Close ticket #12, it's fixed", "ticket_12"), ask("please close ticket_31", "ticket_31")]
+    [typed, written] = learn([Example(e) for e in mine], tools, dt.date(2026, 3, 2))
+    assert (typed.text, written.text) == ("Close {0:ticket_id}, it's fixed", "please close {0:ticket_id}")
+    project = init_project(tmp_path / "desk", tools, settings=Settings(name="desk", today="2026-03-02"),
+                           examples="".join(json.dumps(e) + "\n" for e in mine).encode())
+    result = generate(project, GenerateSpec(n=60, seed=3, mix={"single": 1.0}))
+    said = [(e.first_user_message(), json.loads(c["function"]["arguments"])["ticket_id"]) for e in result.accepted
+            for m in e.messages for c in m.get("tool_calls") or []]
+    typed_ids = [(a, t) for a, t in said if re.search(r"(?:ticket #?|ticket number |#)\d+\b", a)]
+    assert len(typed_ids) >= 5, said
+    for a, t in typed_ids:
+        assert re.search(rf"(?:ticket #?|ticket number |#){t.removeprefix('ticket_')}\b", a), (a, t)
+    assert typed_id_forms("ORD-104233") == [] and typed_id_forms("ticket_12")[0] == "ticket 12"
+    shop = generate(shop_project(tmp_path), GenerateSpec(n=40, seed=3, mix={"single": 1.0}, tools=["schedule_pickup"]))
+    assert not any(re.search(r"\brt #?\d", e.first_user_message()) for e in shop.accepted)

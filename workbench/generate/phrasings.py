@@ -26,6 +26,7 @@ from workbench.generate.values import (
     month_day_forms,
     ordinal,
     time_phrases,
+    typed_id_forms,
 )
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -133,7 +134,7 @@ def value_phrases(value, schema: dict, today: dt.date) -> list[str]:
                 return [value]
         if TIME.match(value):
             return sorted(time_phrases(value), key=len, reverse=True)   # "9:15 am" before "9:15"
-        forms = {value, value.replace("_", " ")}
+        forms = {value, value.replace("_", " "), *typed_id_forms(value)}
         if value in CURRENCY_WORDS:
             forms.add(CURRENCY_WORDS[value])   # "35 euros" for EUR
         return sorted(forms, key=len, reverse=True)

@@ -28,7 +28,7 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from workbench.generate.values import CURRENCY_WORDS, TIME, TOPICS, Dates, Slot, iso, time_phrases
+from workbench.generate.values import CURRENCY_WORDS, TIME, TOPICS, Dates, Slot, iso, time_phrases, typed_id_forms
 
 HINT = re.compile(r"\b(?:like|e\.g\.,?|eg\.?|such as|for example|for instance|say)\s+[\"'`]?([^,;()\"'`]+?)[\"'`]?"
                   r"(?=[,;)]|\.(?:\s|$)|\s+or\s|$)", re.I)
@@ -220,6 +220,13 @@ class ValueMaker:
             return Slot(slot.value, CURRENCY_WORDS[slot.value])
         if isinstance(slot.value, str) and TIME.match(slot.value) and slot.text == slot.value and rng.random() < 0.6:
             return Slot(slot.value, rng.choice(time_phrases(slot.value)[1:]))   # "9:15", "2pm"
+        # "task 7" for the task_id task_7: only where the id's word is the parameter's ("rt_4101" for a
+        # return_id is typed as written, "rt" is not what people call a return).
+        if name.lower().endswith("_id") and isinstance(slot.value, str) and slot.text == slot.value \
+                and slot.value.lower().startswith(name.lower()[:-3]) and rng.random() < 0.25:
+            forms = typed_id_forms(slot.value)
+            if forms:
+                return Slot(slot.value, rng.choice(forms))
         return slot
 
     # -- by type

@@ -163,6 +163,21 @@ def time_phrases(value: str) -> list[str]:
     return forms
 
 
+# An id made of a word and a number ("task_7", "ticket_12"; not a code like "ORD-104233"): people
+# rarely type the underscore.
+WORD_ID = re.compile(r"^([a-z]{3,})_(\d+)$")
+
+
+def typed_id_forms(value: str) -> list[str]:
+    """How people type an id like "task_7" in a request: "task 7", "task #7", "#7"; [] for an id of
+    another shape ("ORD-104233" is typed as it is written). The call still takes the id."""
+    m = WORD_ID.match(value)
+    if m is None:
+        return []
+    word, n = m.group(1).lower(), m.group(2)
+    return [f"{word} {n}", f"{word} #{n}", f"{word} number {n}", f"#{n}"]
+
+
 def email(rng: random.Random) -> Slot:
     addr = f"{rng.choice(PEOPLE)}@{rng.choice(DOMAINS)}"
     return Slot(addr, addr)
