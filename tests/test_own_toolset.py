@@ -526,3 +526,25 @@ def test_ids_made_of_a_word_and_a_number_are_typed_the_way_people_type_them(tmp_
     assert typed_id_forms("ORD-104233") == [] and typed_id_forms("ticket_12")[0] == "ticket 12"
     shop = generate(shop_project(tmp_path), GenerateSpec(n=40, seed=3, mix={"single": 1.0}, tools=["schedule_pickup"]))
     assert not any(re.search(r"\brt #?\d", e.first_user_message()) for e in shop.accepted)
+
+
+def test_one_calls_words_inside_a_longer_request_become_its_phrasing(tmp_path):
+    """"Return both hoodies ..., and book me a drop-off at Downtown on Friday at 10:30": the second
+    clause is the user's only way of asking for a drop-off. It asks for the drop-off after a return
+    (its id read off the return) and, with the id said, alone; never the whole of a tool's requests."""
+    from workbench.generate.phrasings import learn_clauses
+
+    project = shop_project(tmp_path)
+    clauses = {p.text: p for p in learn_clauses(project.load_examples().examples, project.load_tools(),
+                                                dt.date(2026, 3, 2))}
+    assert clauses.keys() == {"book me a drop-off at {0:store} on {0:day} at {0:time}",
+                              "book me a drop-off at {0:store} on {0:day} at {0:time} for {0:return_id}"}
+    # The hoodies' clause is not one: "both" (a quantity of 2) and their SKU would be lost from the call.
+    result = generate(project, GenerateSpec(n=300, seed=4))
+    asks = [(e.category, e.first_user_message()) for e in result.accepted
+            if any(name == "schedule_pickup" for name, _ in e.calls())]
+    dropoffs = Counter(cat for cat, a in asks if re.search(r"(?i)\bbook me a drop-off at\b", a))
+    assert dropoffs["single"] >= 3 and dropoffs["multi_step"] >= 3, asks
+    singles = [a for cat, a in asks if cat == "single"]
+    assert dropoffs["single"] <= 0.6 * len(singles), singles
+    assert not any(re.search(r"\bon (in|next|this) ", a) for _, a in asks)   # "on in a week" is not said

@@ -50,8 +50,9 @@ class Phrasing:
             return lower_first(text) if (i, param) in self.lowered else text
 
         text = re.sub(r"\{(\d+):([^{}]+)\}", said, self.text)
-        # "on Thursday" re-filled with "tomorrow": people say "tomorrow", not "on tomorrow".
-        return re.sub(r"\bon (today|tomorrow|the day after tomorrow)\b", r"\1", text)
+        # "on Thursday" re-filled with "tomorrow": people say "tomorrow", not "on tomorrow" (nor "on in a week").
+        return re.sub(r"\bon (?=(?:today|tomorrow|the day after tomorrow|in \w+|next |this |a week |one week |"
+                      r"\d+ days? from)\b)", "", text)
 
     def without(self, call: int, param: str, thing: str = "it", names: bool = False, noun: str = "") -> str | None:
         """The request with one slot's words removed (a clarifying request), or None if that reads badly.
@@ -167,6 +168,109 @@ def learn(examples, tools: list[dict], today: dt.date) -> list[Phrasing]:
         phrasing = _slot(msgs[0].get("content") or "", calls, props, today, ex.id)
         if phrasing is not None:
             out.append(phrasing)
+    return out
+
+
+def identifies(name: str, schema) -> bool:
+    """An id or a patterned code: what a person reads off a result rather than says."""
+    return isinstance(schema, dict) and (name.lower().endswith("id") or "pattern" in schema)
+
+
+# Where one part of a request ends and the next begins: "..., they're damaged, and book me a drop-off".
+CLAUSE_BREAK = re.compile(r"[.;!?]\s+|,\s*(?:and\s+|then\s+|also\s+)?|\s+(?:and|then)\s+(?=[a-z])")
+GLUE = {"a", "an", "the", "on", "at", "for", "to", "in", "of", "by", "with", "from", "and", "or", "it", "me"}
+LEAD_IN = re.compile(r"^(?:and|then|also|after that|afterwards|once that's done)[,\s]+", re.I)
+
+
+def learn_clauses(examples, tools: list[dict], today: dt.date) -> list[Phrasing]:
+    """One call's own words inside a longer request, as a phrasing of that call alone.
+
+    "Return both hoodies from ORD-103590, they're damaged, and book me a drop-off at Downtown on
+    Friday at 10:30" holds "book me a drop-off at {store} on {day} at {time}": the user's way of
+    asking for a drop-off, which neither `learn` (the hoodies' SKU is never said) nor a chain
+    (nor is the return they name) can take. The clause asks for the call after another one
+    (its return id read off a result) and, with "for {return_id}" added, for the call alone.
+    A clause is kept only when what the user did not say there is the id the call before made or
+    returned: anything else ("both" for a quantity of 2, "the passport task" for one of a list)
+    would be lost from the call.
+    """
+    props = {t["function"]["name"]: (t["function"].get("parameters") or {}).get("properties") or {} for t in tools}
+    out = []
+    for ex in examples:
+        msgs = [m for m in ex.messages if isinstance(m, dict) and m.get("role") != "system"]
+        if not msgs or msgs[0].get("role") != "user" or sum(m.get("role") == "user" for m in msgs) != 1 \
+                or ex.refused_call_ids():
+            continue
+        calls = [c for m in msgs if m.get("role") == "assistant" for c in m.get("tool_calls") or []]
+        if len(calls) < 2 or any((c.get("function") or {}).get("name") not in props for c in calls):
+            continue
+        results = []
+        for m in msgs:
+            if m.get("role") == "tool":
+                try:
+                    results.append(json.loads(m.get("content") or "null"))
+                except json.JSONDecodeError:
+                    results.append(None)
+        out += _clauses(msgs[0].get("content") or "", calls, results, props, today, ex.id)
+    return out
+
+
+def _clauses(text: str, calls: list[dict], results: list, props: dict, today: dt.date,
+             source: str) -> list[Phrasing]:
+    args = []
+    for call in calls:
+        a = call["function"].get("arguments")
+        try:
+            a = json.loads(a or "{}") if isinstance(a, str) else a
+        except json.JSONDecodeError:
+            return []
+        if not isinstance(a, dict):
+            return []
+        args.append(a)
+    # Each call's said values, where a value only that call has (a value two calls share was said once, for both).
+    taken: list[tuple[int, int]] = []
+    spans: list[dict[str, tuple[int, int]]] = []
+    for i, (call, a) in enumerate(zip(calls, args, strict=True)):
+        tool = call["function"]["name"]
+        own = {}
+        for param, value in a.items():
+            if any(value == other.get(param) for j, other in enumerate(args) if j != i):
+                continue
+            span = find_said(text, value_phrases(value, props[tool].get(param) or {}, today), taken)
+            if span is not None:
+                taken.append(span)
+                own[param] = span
+        spans.append(own)
+    breaks = list(CLAUSE_BREAK.finditer(text))
+    starts, ends = [0] + [m.end() for m in breaks], [m.start() for m in breaks] + [len(text)]
+    out = []
+    for i, (call, a) in enumerate(zip(calls, args, strict=True)):
+        tool, own = call["function"]["name"], spans[i]
+        unsaid = [p for p in a if p not in own]
+        # What the clause leaves unsaid is the id the call before made or returned ("book me a
+        # drop-off" for the return just started): not one of several the user picked by name.
+        before = results[i - 1] if i > 0 else None
+        if not own or any(not identifies(p, props[tool].get(p)) or not isinstance(before, dict)
+                          or before.get(p) != a[p] for p in unsaid):
+            continue
+        lo, hi = min(s for s, _ in own.values()), max(e for _, e in own.values())
+        start = max(b for b in starts if b <= lo)
+        end = min(e for e in ends if e >= hi)
+        clause = text[start:end]
+        if any(start <= s < end for j, other in enumerate(spans) if j != i for s, _ in other.values()):
+            continue
+        for param, (s, e) in sorted(own.items(), key=lambda kv: -kv[1][0]):
+            clause = clause[:s - start] + f"{{0:{param}}}" + clause[e - start:]
+        clause = LEAD_IN.sub("", re.sub(r"[\s,.;!?]+$", "", clause.strip()))
+        words = re.findall(r"[a-z']+", re.sub(r"\{0:[^{}]+\}", "", clause).lower())
+        if not set(words) - GLUE:
+            continue   # "{0:store} on {0:day}" says nothing of what is asked
+        lowered = frozenset((0, p) for p, (s, _) in own.items()
+                            if isinstance(a[p], str) and text[s].islower() and a[p][:1].isupper())
+        out.append(Phrasing(clause, (tool,), (frozenset(own),), source, lowered))
+        if unsaid:
+            more = clause + "".join(f" for {{0:{p}}}" for p in unsaid)
+            out.append(Phrasing(more, (tool,), (frozenset(a),), source, lowered))
     return out
 
 
