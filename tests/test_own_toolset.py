@@ -406,7 +406,8 @@ def test_clarifying_requests_say_some_values_and_the_question_asks_for_the_rest(
 
 
 def test_a_filter_is_said_before_the_noun_it_filters(tmp_path):
-    """"Show me the delivered orders of maya.chen@example.com": list_orders' status as an adjective."""
+    """"Show me the delivered orders of maya.chen@example.com": list_orders' status as an adjective,
+    or after the noun; the customer's email as the orders' owner ("maya.chen@example.com's orders")."""
     project = shop_project(tmp_path)
     result = generate(project, GenerateSpec(n=150, seed=15, mix={"single": 1.0}, tools=["list_orders"]))
     said = [(e.first_user_message(), json.loads(c["function"]["arguments"])) for e in result.accepted
@@ -415,6 +416,11 @@ def test_a_filter_is_said_before_the_noun_it_filters(tmp_path):
                                                          r"orders\b", a)]
     assert len(before) >= 3, [a for a, _ in said]
     assert all(re.search(rf"\b{args['status']} orders\b", a) for a, args in before)
+    # ... or after it ("the orders that are processing"), and whose they are as a possessive.
+    after = [(a, args) for a, args in said if re.search(r"\borders that are \w+", a)]
+    assert len(after) >= 3 and all(re.search(rf"\borders that are {args['status']}\b", a) for a, args in after)
+    owned = [(a, args) for a, args in said if re.search(r"\S+@\S+'s (\w+ )?orders\b", a)]
+    assert len(owned) >= 3 and all(f"{args['customer_email']}'s" in a for a, args in owned), owned
 
 
 def test_small_numbers_are_found_and_said_in_words(tmp_path):

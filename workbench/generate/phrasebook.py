@@ -216,13 +216,23 @@ class Phrasebook:
         props = (self.tools[tool].get("parameters") or {}).get("properties") or {}
         act = action(tool, rng)
         verb, det, noun = (act.split(" ", 2) + ["", ""])[:3]
-        # A choice that filters a list is said as people say it, before the noun: "show my delivered orders".
+        # A choice that filters a list is said as people say it, before the noun or after it: "show my
+        # delivered orders", "list the orders that are processing"; whose they are, as a possessive:
+        # "show maya.chen@example.com's orders".
         kinds = [n for n, slot in slots.items() if n not in plain and "enum" in (props.get(n) or {})
                  and isinstance(slot.value, str) and not slot.text[:1].isdigit()]
-        if noun.endswith("s") and " " not in noun and det in ("my", "the") and kinds and rng.random() < 0.5:
-            kind = rng.choice(kinds)
-            act = f"{verb} {det} {slots[kind].text} {noun}"
-            slots = {n: s for n, s in slots.items() if n != kind}
+        owners = [n for n, slot in slots.items() if n not in plain and "@" in slot.text]
+        if noun.endswith("s") and " " not in noun and det in ("my", "the"):
+            before = after = ""
+            roll = rng.random()
+            if kinds and roll < 0.7:
+                kind = rng.choice(kinds)
+                before, after = (f"{slots[kind].text} ", "") if roll < 0.5 else ("", f" that are {slots[kind].text}")
+                slots = {n: s for n, s in slots.items() if n != kind}
+            if owners and rng.random() < 0.35:
+                det = f"{slots[owners[0]].text}'s"
+                slots = {n: s for n, s in slots.items() if n != owners[0]}
+            act = f"{verb} {det} {before}{noun}{after}"
         parts = [f"for {slot.text}" if name in plain else self.said(name, slot, rng, props.get(name) or {})
                  for name, slot in slots.items()]
         lead = rng.choice(["Please {w}", "{w}", "Could you {w}", "I need to {w}", "Can you {w}", "I'd like to {w}"])
