@@ -100,7 +100,7 @@ def test_the_task_api_generates_from_its_data_without_a_phrasebook(tmp_path):
                                              "Email the landlord about the heating", "Order office chairs",
                                              "Renew the domain name", "Back up the photos", "Fix the leaking tap"}
                           for t in titles) == len(titles)
-    assert any(a.startswith("remind me to ") or a.startswith("Remind me to ") for a in asks)
+    assert any(a.lower().startswith(("remind me to ", "new task: ", "put '")) for a in asks)   # the user's words
     # Clarifying requests read as requests: no empty quotes, no "Get rid" with its object cut off.
     clarify = [e.first_user_message() for e in result.accepted if e.category == "clarify"]
     assert not any("''" in a or ":," in a or a.rstrip(".?!") in ("Get rid", "Is done") for a in clarify), clarify
@@ -126,3 +126,17 @@ def test_no_tool_turns_leave_out_what_the_projects_tools_might_serve():
     assert "Email Sara the report" in asks("task_api") and "Email Sara the report" not in asks("search_email")
     assert "Will it rain today?" in asks("task_api") and "Will it rain today?" not in asks("weather")
     assert len(asks("task_api")) >= 40
+
+
+def test_a_choice_that_filters_a_list_is_said_by_what_it_is(tmp_path):
+    """A state is an adjective ("my open tasks"); another choice keeps its name ("my high priority
+    tasks", "the tasks with low priority"); "all" is "all my tasks", never "my all tasks"."""
+    project = task_project(tmp_path)
+    result = generate(project, GenerateSpec(n=120, seed=5, mix={"single": 1.0}, tools=["list_tasks"]))
+    said = [(e.first_user_message(), json.loads(c["function"]["arguments"])) for e in result.accepted
+            for m in e.messages for c in m.get("tool_calls") or []]
+    assert not any(re.search(r"\b(my|the) all\b", a) for a, _ in said), said
+    named = [(a, args) for a, args in said if re.search(r"\b(\w+) priority tasks\b|\btasks with (\w+) priority\b", a)]
+    assert len(named) >= 3, said
+    assert all(re.search(rf"\b{args['priority']} priority\b", a) for a, args in named)
+    assert any(re.search(r"\ball (my|the) tasks\b", a) and args.get("status") == "all" for a, args in said), said

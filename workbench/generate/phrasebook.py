@@ -96,6 +96,10 @@ VERB_SYNONYMS = {"list": ("show",), "find": ("check",), "get": ("check",), "canc
                  "delete": ("remove",), "create": ("add",), "schedule": ("book",), "update": ("change",)}
 
 
+# A parameter that holds a state, whose values are adjectives: "delivered orders", "open tasks".
+STATE_WORDS = re.compile(r"(?i)status|state|stage")
+
+
 def action(tool: str, rng: random.Random, synonyms: bool = True) -> str:
     """What calling a tool does, from its name: start_return -> "start a return", list_orders -> "list
     my orders" (or "show my orders"), find_order -> "find the order", get_weather -> "get the weather"."""
@@ -227,7 +231,14 @@ class Phrasebook:
             roll = rng.random()
             if kinds and roll < 0.7:
                 kind = rng.choice(kinds)
-                before, after = (f"{slots[kind].text} ", "") if roll < 0.5 else ("", f" that are {slots[kind].text}")
+                value = slots[kind].text
+                if value == "all":   # "show all my tasks", not "the all tasks"
+                    verb = f"{verb} all"
+                elif STATE_WORDS.search(kind):   # a state: "delivered orders", "orders that are processing"
+                    before, after = (f"{value} ", "") if roll < 0.5 else ("", f" that are {value}")
+                else:   # any other choice keeps its name: "high priority tasks", "tasks with low priority"
+                    label = kind.replace("_", " ")
+                    before, after = (f"{value} {label} ", "") if roll < 0.5 else ("", f" with {value} {label}")
                 slots = {n: s for n, s in slots.items() if n != kind}
             if owners and rng.random() < 0.35:
                 det = f"{slots[owners[0]].text}'s"
@@ -457,7 +468,11 @@ class Phrasebook:
     def _next_request(self, tool: str, said: dict, rng: random.Random, pointer: str | None = None) -> str:
         """The words for a linked call: its own values, and "it" (or which one of a list) for the one
         read off the result."""
-        text = (self.request(tool, said, rng) if said else sentence(action(tool, rng))).rstrip(".?! ")
+        # The user's own words for this step ("set it to high priority right away") already point at it.
+        phrased = self._phrased([(tool, said)], rng) if said else None
+        if phrased and not pointer:
+            return phrased.rstrip(".?! ")
+        text = (phrased or (self.request(tool, said, rng) if said else sentence(action(tool, rng)))).rstrip(".?! ")
         if pointer:
             return text + f" for {pointer}"
         return text + rng.choice([" for it", " for that one", ""])

@@ -51,8 +51,9 @@ class Phrasing:
 
         text = re.sub(r"\{(\d+):([^{}]+)\}", said, self.text)
         # "on Thursday" re-filled with "tomorrow": people say "tomorrow", not "on tomorrow" (nor "on in a week").
-        return re.sub(r"\bon (?=(?:today|tomorrow|the day after tomorrow|in \w+|next |this |a week |one week |"
+        text = re.sub(r"\bon (?=(?:today|tomorrow|the day after tomorrow|in \w+|next |this |a week |one week |"
                       r"\d+ days? from)\b)", "", text)
+        return re.sub(r"\b(my|the) all\b", r"all \1", text)   # "show my {status} tasks" for "all"
 
     def without(self, call: int, param: str, thing: str = "it", names: bool = False, noun: str = "") -> str | None:
         """The request with one slot's words removed (a clarifying request), or None if that reads badly.
