@@ -76,7 +76,7 @@ def generate(project, spec: GenerateSpec, progress: Progress | None = None, tool
         # first, and what they already cover is counted, so generation fills the gaps.
         accepted = [e for e in existing if e.status == "accepted"]
         gen = OfflineGenerator(tools, project.settings.today, toolset, tool_names=spec.tools, examples=accepted)
-        examples = gen.generate(spec, step)
+        examples = gen.generate(spec, step, avoid={request_key(e.first_user_message()) for e in existing})
         result.notes += gen.notes
         for ex in examples:
             ex.meta["generator"] = {"source": "offline", "seed": spec.seed}

@@ -215,7 +215,10 @@ class OfflineGenerator:
             cats.discard("clarify")
         return cats
 
-    def generate(self, spec: GenerateSpec, progress: Callable[[int, int], None] | None = None) -> list[Example]:
+    def generate(self, spec: GenerateSpec, progress: Callable[[int, int], None] | None = None,
+                 avoid: set[str] = frozenset()) -> list[Example]:
+        """`avoid`: request keys (`request_key`) already in the project: a request it has is drawn again
+        here rather than made and then rejected as a duplicate (500 asked, 500 made)."""
         rng = random.Random(spec.seed)
         counts = apportion(spec.n, spec.mix)
         can = self.available()
@@ -236,33 +239,46 @@ class OfflineGenerator:
         # Interleave categories so that coverage pressure is shared across all of them.
         order = [cat for cat, k in counts.items() for _ in range(k)]
         rng.shuffle(order)
-        seen: set[str] = set()
+        seen: set[str] = set(avoid)
         out: list[Example] = []
         short: Counter = Counter()
         for cat in order:
-            for attempt in range(MAX_TRIES):
-                made = makers[cat](rng)
-                if made is None:
-                    continue
-                messages, setup = made.messages, made.setup
-                key = request_key(messages[0]["content"])
-                # Chit-chat and clarifying turns have small pools: once new ones are hard to find,
-                # a repeat is fine (what matters there is not calling).
-                if key in seen and not (cat in ("no_tool", "clarify") and attempt >= 10):
-                    continue
-                seen.add(key)
-                out.append(make_example(messages, self.all_tools, category=cat, source="offline"))
-                if setup:
-                    out[-1].meta["setup"] = [{"name": name, "arguments": args} for name, args in setup]
-                break
-            else:
+            made = self._distinct(makers[cat], cat, rng, seen)
+            if made is None:
                 short[cat] += 1
+            else:
+                out.append(made)
             if progress:
                 progress(len(out), spec.n)
+        # What a category could not make new is made as single calls: the number asked for is the
+        # number made, while the tools have anything new to ask.
         for cat, k in short.items():
-            self.notes.append(f"{cat}: {k} fewer than asked (no new distinct request after {MAX_TRIES} tries)")
+            instead = [m for m in (self._distinct(self.single, "single", rng, seen) for _ in range(k)) if m is not None]
+            out += instead
+            self.notes.append(f"{cat}: {k} fewer than asked (no new distinct request after {MAX_TRIES} tries)"
+                              + (f"; {len(instead)} single calls instead" if instead else ""))
+            if progress:
+                progress(len(out), spec.n)
         _unique_ids(out)
         return out
+
+    def _distinct(self, maker, cat: str, rng: random.Random, seen: set[str]) -> Example | None:
+        """An example of `cat` whose request is not in `seen` (then added), or None after MAX_TRIES."""
+        for attempt in range(MAX_TRIES):
+            made = maker(rng)
+            if made is None:
+                continue
+            key = request_key(made.messages[0]["content"])
+            # Chit-chat and clarifying turns have small pools: once new ones are hard to find,
+            # a repeat is fine (what matters there is not calling).
+            if key in seen and not (cat in ("no_tool", "clarify") and attempt >= 10):
+                continue
+            seen.add(key)
+            ex = make_example(made.messages, self.all_tools, category=cat, source="offline")
+            if made.setup:
+                ex.meta["setup"] = [{"name": name, "arguments": args} for name, args in made.setup]
+            return ex
+        return None
 
 
 def _unique_ids(examples: list[Example]) -> None:
