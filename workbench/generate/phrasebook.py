@@ -96,6 +96,9 @@ VERB_SYNONYMS = {"list": ("show",), "find": ("check",), "get": ("check",), "canc
                  "delete": ("remove",), "create": ("add",), "schedule": ("book",), "update": ("change",)}
 
 
+# Verbs of a tool that changes a thing it names: its request says what changes to what.
+UPDATE_VERBS = {"update", "change", "edit", "modify", "set", "patch"}
+
 # A parameter that holds a state, whose values are adjectives: "delivered orders", "open tasks".
 STATE_WORDS = re.compile(r"(?i)status|state|stage")
 
@@ -244,9 +247,24 @@ class Phrasebook:
                 det = f"{slots[owners[0]].text}'s"
                 slots = {n: s for n, s in slots.items() if n != owners[0]}
             act = f"{verb} {det} {before}{noun}{after}"
+        lead = rng.choice(["Please {w}", "{w}", "Could you {w}", "I need to {w}", "Can you {w}", "I'd like to {w}"])
+        # An update says what changes to what: "set the priority of task_42 to high", "update task 7:
+        # due date to Friday, title to Call the bank" (not "update the task for task_42 and high").
+        ids = [n for n in slots if n not in plain and identifies(n, props.get(n))]
+        changes = [n for n in slots if n not in ids and n not in plain]
+        if verb in UPDATE_VERBS and ids and changes and rng.random() < 0.7:
+            target = " and ".join(slots[n].text for n in ids)
+            to = [f"{n.replace('_', ' ')} to {slots[n].text}" for n in changes]
+            if len(to) == 1 and rng.random() < 0.5:
+                label, value = changes[0].replace("_", " "), slots[changes[0]].text
+                text = lead.format(w=rng.choice([f"set the {label} of {target} to {value}",
+                                                 f"change the {label} of {target} to {value}"]))
+            else:
+                text = lead.format(w=f"{verb} {target}") + rng.choice([": ", ", "]) + (
+                    ", ".join(to[:-1]) + " and " + to[-1] if len(to) > 1 else to[0])
+            return sentence(text + rng.choice([".", "", "?" if lead.startswith(("Could", "Can")) else "."]))
         parts = [f"for {slot.text}" if name in plain else self.said(name, slot, rng, props.get(name) or {})
                  for name, slot in slots.items()]
-        lead = rng.choice(["Please {w}", "{w}", "Could you {w}", "I need to {w}", "Can you {w}", "I'd like to {w}"])
         text = lead.format(w=act)
         if parts:
             text += " " + (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 and rng.random() < 0.5
@@ -595,7 +613,8 @@ class Phrasebook:
         keys = [k for k in slots if identifies(k, props.get(k))]
         if depth == 0 or not keys:
             return None
-        for producer in rng.sample(sorted(self.tools), len(self.tools)):
+        # Each producer a few times: its own drawn values fail often (a SKU the order lacks).
+        for producer in rng.sample(sorted(self.tools), len(self.tools)) * 3:
             made = None if producer == tool else self.made_first(producer, draw_call(producer)[1], fresh, rng,
                                                                   draw_call, depth - 1)
             if made is None:

@@ -270,7 +270,11 @@ def _clauses(text: str, calls: list[dict], results: list, props: dict, today: dt
                             if isinstance(a[p], str) and text[s].islower() and a[p][:1].isupper())
         out.append(Phrasing(clause, (tool,), (frozenset(own),), source, lowered))
         if unsaid:
-            more = clause + "".join(f" for {{0:{p}}}" for p in unsaid)
+            # The id said where the clause pointed at it ("set it to high priority" -> "set {task_id} to
+            # high priority"), else after it ("book me a drop-off ... for {return_id}").
+            ids = " and ".join(f"{{0:{p}}}" for p in unsaid)
+            more = re.sub(r"\b(it|them|that one)\b", ids, clause, count=1)
+            more = more if more != clause else f"{clause} for {ids}"
             out.append(Phrasing(more, (tool,), (frozenset(a),), source, lowered))
     return out
 

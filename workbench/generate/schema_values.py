@@ -119,6 +119,18 @@ def _said(value: Any) -> str:
     return str(value)
 
 
+def _ShortRepeats(rng: random.Random):
+    """rstr's generator with `+` and `*` repeating at most 4 times more than they must: up to 100, its
+    default, makes ids no one types ("ticket_9678525449608204022217380337141939954648020662181311")."""
+    import rstr
+
+    class ShortRepeats(rstr.Rstr):
+        def _handle_repeat(self, start_range: int, end_range: int, value: str) -> str:
+            return super()._handle_repeat(start_range, min(end_range, start_range + 4), value)
+
+    return ShortRepeats(rng)
+
+
 class ValueMaker:
     """Makes argument values for a project's tools; deterministic for the `rng` it is given."""
 
@@ -261,9 +273,7 @@ class ValueMaker:
                 v = str(getattr(fake, provider)())
             yield Slot(v, v)
         if pattern:
-            import rstr
-
-            v = rstr.Rstr(rng).xeger(pattern)
+            v = _ShortRepeats(rng).xeger(pattern)
             yield Slot(v, v)
         if any(w in said for w in TOPIC_WORDS):
             v = rng.choice(TOPICS)
