@@ -63,9 +63,7 @@ class ExamplesScreen(Screen):
     def compose(self) -> ComposeResult:
         yield WorkbenchHeader()
         with Vertical(id="examples-top"):
-            yield Input(placeholder="/ filter: words  status:pending  tool:create_task  cat:clarify  src:offline  "
-                                    "verify:failed  invalid",
-                        id="filter", compact=True)
+            yield Input(placeholder=self.filter_hint(), id="filter", compact=True)
             yield Static("loading examples…", id="count")
             yield ExampleTable(id="table")
         yield ConversationView(id="detail")
@@ -73,6 +71,12 @@ class ExamplesScreen(Screen):
             yield Static("", id="gen-label")
             yield ProgressBar(id="gen-bar", show_eta=False)
         yield Footer()
+
+    def filter_hint(self) -> str:
+        """The filter's placeholder, naming one of the project's own tools (not the Task API's)."""
+        tools = self.app.tools
+        tool = tools[0]["function"]["name"] if tools else "NAME"
+        return f"/ filter: words  status:pending  tool:{tool}  cat:clarify  src:offline  verify:failed  invalid"
 
     def on_mount(self) -> None:
         app = self.app
@@ -100,6 +104,7 @@ class ExamplesScreen(Screen):
             self.rebuild()
 
     def rebuild(self) -> None:
+        self.query_one("#filter", Input).placeholder = self.filter_hint()   # the tools load after compose
         # Summaries come from the app's workers; the screen keeps its own list to update in place.
         self.summaries = list(self.app.summaries)
         self._filter = None
