@@ -22,6 +22,7 @@ come with the words people say for them ("tomorrow", "next Tuesday", "March 12")
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import random
 import re
@@ -119,16 +120,18 @@ def _said(value: Any) -> str:
     return str(value)
 
 
-def _ShortRepeats(rng: random.Random):
+@functools.cache
+def _short_repeats() -> type:
     """rstr's generator with `+` and `*` repeating at most 4 times more than they must: up to 100, its
-    default, makes ids no one types ("ticket_9678525449608204022217380337141939954648020662181311")."""
+    default, makes ids no one types ("ticket_9678525449608204022217380337141939954648020662181311").
+    rstr has no setting for it; `_handle_repeat` is where it draws the count."""
     import rstr
 
     class ShortRepeats(rstr.Rstr):
         def _handle_repeat(self, start_range: int, end_range: int, value: str) -> str:
             return super()._handle_repeat(start_range, min(end_range, start_range + 4), value)
 
-    return ShortRepeats(rng)
+    return ShortRepeats
 
 
 class ValueMaker:
@@ -273,7 +276,7 @@ class ValueMaker:
                 v = str(getattr(fake, provider)())
             yield Slot(v, v)
         if pattern:
-            v = _ShortRepeats(rng).xeger(pattern)
+            v = _short_repeats()(rng).xeger(pattern)
             yield Slot(v, v)
         if any(w in said for w in TOPIC_WORDS):
             v = rng.choice(TOPICS)
