@@ -140,3 +140,24 @@ def test_a_choice_that_filters_a_list_is_said_by_what_it_is(tmp_path):
     assert len(named) >= 3, said
     assert all(re.search(rf"\b{args['priority']} priority\b", a) for a, args in named)
     assert any(re.search(r"\ball (my|the) tasks\b", a) and args.get("status") == "all" for a, args in said), said
+
+
+def test_a_plain_and_mostly_asks_for_calls_at_once(tmp_path):
+    """Hand-written cases join calls made at once with "and" ("I'm done with task_12 and task_42");
+    a step that needs the one before says so ("then", "after that"), or points at what it made
+    ("... and set it to high priority", "... and delete the task for it"). Half the linked pairs
+    said a bare "and", and some "... and delete the task" without saying which: the model answered
+    "close task_12 and task_42" with one call."""
+    import random
+
+    from workbench.generate.phrasebook import Phrasebook
+    from workbench.generate.values import Dates
+
+    project = task_project(tmp_path)
+    pb = Phrasebook(project.load_tools(), Dates(TODAY))
+    rng = random.Random(0)
+    joined = [pb.sequence_request(["Create 'Call mom'", "delete the task for it"], rng, linked=True) for _ in range(300)]
+    bare = sum(" and delete" in j for j in joined)
+    assert 0 < bare <= 0.25 * len(joined)
+    nexts = [pb._next_request("delete_task", {}, rng) for _ in range(100)]
+    assert all(n.endswith((" for it", " for that one")) for n in nexts), nexts
