@@ -96,6 +96,9 @@ VERB_SYNONYMS = {"list": ("show",), "find": ("check",), "get": ("check",), "canc
                  "delete": ("remove",), "create": ("add",), "schedule": ("book",), "update": ("change",)}
 
 
+# Words that point at what an earlier step made or found ("set it to high priority").
+POINTS = re.compile(r"\b(it|them|that one)\b", re.I)
+
 # Verbs of a tool that changes a thing it names: its request says what changes to what.
 UPDATE_VERBS = {"update", "change", "edit", "modify", "set", "patch"}
 
@@ -493,13 +496,11 @@ class Phrasebook:
     def _next_request(self, tool: str, said: dict, rng: random.Random, pointer: str | None = None) -> str:
         """The words for a linked call: its own values, and "it" (or which one of a list) for the one
         read off the result."""
-        # The user's own words for this step ("set it to high priority right away") already point at it.
-        phrased = self._phrased([(tool, said)], rng) if said else None
-        if phrased and not pointer:
-            return phrased.rstrip(".?! ")
-        text = (phrased or (self.request(tool, said, rng) if said else sentence(action(tool, rng)))).rstrip(".?! ")
+        text = (self.request(tool, said, rng) if said else sentence(action(tool, rng))).rstrip(".?! ")
         if pointer:
             return text + f" for {pointer}"
+        if POINTS.search(text):   # the user's own words for it already point ("set it to high priority")
+            return text
         # Always pointed at: "... and delete the task" alone is a request to ask which task about.
         return text + rng.choice([" for it", " for that one"])
 
