@@ -68,15 +68,15 @@ def generate(project, spec: GenerateSpec, progress: Progress | None = None, tool
     result = GenerationResult()
     judge = None
     step = (lambda done, total: progress("generate", done, total)) if progress else None
+    if existing is None:
+        existing = project.load_examples().examples
+    have = {request_key(e.first_user_message()) for e in existing}   # the requests the project has
     if spec.source == "offline":
-
-        if existing is None:
-            existing = project.load_examples().examples
         # The user's own examples (accepted) are where realistic values and phrasings come from
         # first, and what they already cover is counted, so generation fills the gaps.
         accepted = [e for e in existing if e.status == "accepted"]
         gen = OfflineGenerator(tools, project.settings.today, toolset, tool_names=spec.tools, examples=accepted)
-        examples = gen.generate(spec, step, avoid={request_key(e.first_user_message()) for e in existing})
+        examples = gen.generate(spec, step, avoid=have)
         result.notes += gen.notes
         for ex in examples:
             ex.meta["generator"] = {"source": "offline", "seed": spec.seed}
@@ -91,9 +91,7 @@ def generate(project, spec: GenerateSpec, progress: Progress | None = None, tool
     if spec.semantic_check and judge is None:
         result.notes.append("semantic check skipped: it needs a teacher (source teacher)")
     cache = ToolIndexCache()
-    if existing is None:
-        existing = project.load_examples().examples
-    seen = {request_key(e.first_user_message()) for e in existing}
+    seen = set(have)
     _fresh_ids(examples, {e.id for e in existing})
     for i, ex in enumerate(examples, 1):
         key = request_key(ex.first_user_message())
