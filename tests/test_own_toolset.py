@@ -421,6 +421,15 @@ def test_a_filter_is_said_before_the_noun_it_filters(tmp_path):
     assert len(after) >= 3 and all(re.search(rf"\borders that are {args['status']}\b", a) for a, args in after)
     owned = [(a, args) for a, args in said if re.search(r"\S+@\S+'s (\w+ )?orders\b", a)]
     assert len(owned) >= 3 and all(f"{args['customer_email']}'s" in a for a, args in owned), owned
+    # A state asked as a question, and a date bound as people say it ("since February 1").
+    asked = [(a, args) for a, args in said if a.startswith("Which of ")]
+    assert len(asked) >= 2 and all(a.endswith(f"orders are {args['status']}?") for a, args in asked), asked
+    since = [(a, args) for a, args in said if " since " in a]
+    assert len(since) >= 3 and all(args.get("placed_after") for _, args in since), since
+    # Never someone else's orders as "my orders", an email said bare after the noun, or a state
+    # joined on as if it were a thing ("the orders of maya.chen@example.com and shipped").
+    assert not [a for a, _ in said if re.search(r"\bmy (\w+ )?orders,? (customer email:? )?\S+@", a)], said
+    assert not [a for a, _ in said if re.search(r"(,|\band) (processing|shipped|delivered|cancelled)\b", a)], said
 
 
 def test_small_numbers_are_found_and_said_in_words(tmp_path):

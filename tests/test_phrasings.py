@@ -35,7 +35,7 @@ def task_project(tmp_path, phrasebook: bool = False) -> Project:
 def test_a_template_starts_the_project_with_its_own_examples_never_the_test_cases(tmp_path):
     project = task_project(tmp_path)
     mine = project.load_examples().examples
-    assert len(mine) == 26 and all(e.status == "accepted" for e in mine)
+    assert len(mine) == 76 and all(e.status == "accepted" for e in mine)
     assert (project.root / "values.json").is_file()
     seed = ExampleFile.load(TASK_API / "seed.jsonl").examples
     assert not {e.first_user_message().lower() for e in seed} & {e.first_user_message().lower() for e in mine}

@@ -232,8 +232,9 @@ class Phrasebook:
         kinds = [n for n, slot in slots.items() if n not in plain and "enum" in (props.get(n) or {})
                  and isinstance(slot.value, str) and not slot.text[:1].isdigit()]
         owners = [n for n, slot in slots.items() if n not in plain and "@" in slot.text]
+        question = ""
         if noun.endswith("s") and " " not in noun and det in ("my", "the"):
-            before = after = ""
+            before = after = state = ""
             roll = rng.random()
             if kinds and roll < 0.7:
                 kind = rng.choice(kinds)
@@ -241,21 +242,31 @@ class Phrasebook:
                 if value == "all":   # "show all my tasks", not "the all tasks"
                     verb = f"{verb} all"
                 elif STATE_WORDS.search(kind):   # a state: "delivered orders", "orders that are processing"
-                    before, after = (f"{value} ", "") if roll < 0.5 else ("", f" that are {value}")
+                    before, after = (f"{value} ", "") if roll < 0.35 else ("", f" that are {value}")
+                    state = value
                 else:   # any other choice keeps its name: "high priority tasks", "tasks with low priority"
                     label = kind.replace("_", " ")
                     before, after = (f"{value} {label} ", "") if roll < 0.5 else ("", f" with {value} {label}")
                 slots = {n: s for n, s in slots.items() if n != kind}
-            if owners and rng.random() < 0.35:
-                det = f"{slots[owners[0]].text}'s"
-                slots = {n: s for n, s in slots.items() if n != owners[0]}
+            if owners:
+                # Whose they are, not "my orders for maya.chen@...": "maya.chen@...'s orders", "the orders of ...".
+                if rng.random() < 0.35:
+                    det = f"{slots[owners[0]].text}'s"
+                    slots = {n: s for n, s in slots.items() if n != owners[0]}
+                elif det == "my":
+                    det = "the"
             act = f"{verb} {det} {before}{noun}{after}"
+            if state and after and not slots and rng.random() < 0.5:
+                # Asked as a question: "which of tom@example.org's orders are processing?"
+                question = f"Which of {det} {noun} are {state}?"
+        if question:
+            return question
         lead = rng.choice(["Please {w}", "{w}", "Could you {w}", "I need to {w}", "Can you {w}", "I'd like to {w}"])
         # An update says what changes to what: "set the priority of task_42 to high", "update task 7:
         # due date to Friday, title to Call the bank" (not "update the task for task_42 and high").
         ids = [n for n in slots if n not in plain and identifies(n, props.get(n))]
         changes = [n for n in slots if n not in ids and n not in plain]
-        if verb in UPDATE_VERBS and ids and changes and rng.random() < 0.7:
+        if verb in UPDATE_VERBS and ids and changes:
             target = " and ".join(slots[n].text for n in ids)
             to = [f"{n.replace('_', ' ')} to {slots[n].text}" for n in changes]
             if len(to) == 1 and rng.random() < 0.5:
@@ -281,9 +292,16 @@ class Phrasebook:
         schema = schema or {}
         if name.endswith("_id"):   # the action already names the thing: "cancel the order ORD-105002"
             return rng.choice([f"for {slot.text}", slot.text, slot.text])
-        if self_describing(schema, slot) and rng.random() < 0.6:
-            # Whose it is: "the orders for maya.chen@example.com".
-            return rng.choice([f"for {slot.text}", f"of {slot.text}", slot.text]) if "@" in slot.text else slot.text
+        if "@" in slot.text and rng.random() < 0.6:
+            # Whose it is: "the orders for maya.chen@example.com" (never bare: "list my orders maya.chen@...").
+            return rng.choice([f"for {slot.text}", f"of {slot.text}", f"from {slot.text}"])
+        if self_describing(schema, slot) and not STATE_WORDS.search(name) and rng.random() < 0.6:
+            # Not a state, which said bare joins badly: "the orders of maya.chen@example.com and shipped".
+            return slot.text
+        # A lower bound on a date as people say it: "since February 1" ("due before" says itself).
+        if isinstance(slot.value, str) and DATE.match(slot.value) and re.search(r"(?:_|^)(after|since|from)$", name) \
+                and rng.random() < 0.5:
+            return rng.choice([f"since {slot.text}", f"after {slot.text}"])
         # Days and clock times say what they are ("next Tuesday", "on March 12", "at 14:00") when
         # the parameter is just the day or the time; "placed after" or "due" keep their words.
         if label in ("day", "date", "time", "start time", "start date", "when") and isinstance(slot.value, str) \

@@ -297,6 +297,10 @@ def _slot(text: str, calls: list[dict], props: dict, today: dt.date, source: str
             span = find_said(text, value_phrases(value, props[fn["name"]].get(param) or {}, today), taken)
             if span is None:
                 return None   # a value the user did not say as such: this example cannot be re-filled
+            if "enum" in (props[fn["name"]].get(param) or {}) and text[span[0]:span[1]].lower() in QUANTIFIERS:
+                # "show all my tasks": "all" is grammar as much as a value; re-filled it reads
+                # "show open my tasks", so the request is no template.
+                return None
             taken.append(span)
             slots.append((*span, f"{{{i}:{param}}}"))
             if isinstance(value, str) and text[span[0]].islower() and value[:1].isupper():
@@ -304,6 +308,10 @@ def _slot(text: str, calls: list[dict], props: dict, today: dt.date, source: str
     for start, end, slot in sorted(slots, reverse=True):
         text = text[:start] + slot + text[end:]
     return Phrasing(text, tuple(names), tuple(params), source, frozenset(lowered))
+
+
+# Enum values that are also words of grammar, said where no other value fits.
+QUANTIFIERS = {"all", "any", "none", "both", "every", "each", "some"}
 
 
 def find_said(text: str, phrases: list[str], taken: list[tuple[int, int]]) -> tuple[int, int] | None:
