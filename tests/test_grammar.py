@@ -146,3 +146,25 @@ def test_free_strings_and_arrays_are_bounded_so_a_call_always_closes(tokenizer):
     runaway = '<tool_call>\n{"name": "book_room", "arguments": {"room": "Everest", "attendees": ["' + "room.floor." * 30
     ids = tok(runaway, add_special_tokens=False)["input_ids"]
     assert llguidance.LLMatcher(lt, grammar, log_level=0).validate_tokens(ids) < len(ids)
+
+
+def test_an_email_the_conversation_holds_is_copied_not_retyped(tokenizer):
+    """The shop's tuned model wrote "lena.ruiz@example.net", an address it never trained on, as
+    "naraiz@example.net". Under the grammar an email argument is one the conversation holds."""
+    from workbench.grammar import said_emails
+    from workbench.tools import import_tools
+
+    tools = import_tools("tests/toolsets/shop/stubs.py")   # a toolset the workbench does not ship
+    conversation = [{"role": "user", "content": "Which of lena.ruiz@example.net's orders are processing? "
+                                                "And tom.okafor@example.org's."},
+                    {"role": "assistant", "tool_calls": [{"function": {
+                        "name": "list_orders", "arguments": '{"customer_email": "maya.chen@example.com"}'}}]}]
+    emails = said_emails(conversation)
+    assert emails == ("lena.ruiz@example.net", "maya.chen@example.com", "tom.okafor@example.org")
+    grammar = tool_grammar(tools, "required", emails=emails)
+    for email in emails:
+        assert accepts(tokenizer, grammar, format_call("list_orders", {"customer_email": email}))
+    assert not accepts(tokenizer, grammar, format_call("list_orders", {"customer_email": "naraiz@example.net"}))
+    # With no address in the conversation, any valid one (the model may be asking the stubs for a new one).
+    free = tool_grammar(tools, "required")
+    assert accepts(tokenizer, free, format_call("list_orders", {"customer_email": "naraiz@example.net"}))

@@ -16,7 +16,7 @@ from typing import Any
 
 from workbench.chat_format import CALL_OPEN, ParsedOutput, parse, render
 from workbench.decode import Decoder, DecodeStats, on_torch_thread
-from workbench.grammar import MAX_STRING, chosen_tools, tool_grammar
+from workbench.grammar import MAX_STRING, chosen_tools, said_emails, tool_grammar
 
 
 @dataclass
@@ -63,21 +63,22 @@ class Assistant:
                       tool_format=self.tool_format).text
 
     def grammar(self, tools: list[dict] | None, tool_choice: Any = "auto", parallel: bool = True,
-                constrained: bool | None = None) -> str | None:
-        """The constraint for a turn: always for none/required/a named tool; for auto when constrained."""
+                constrained: bool | None = None, messages: list[dict] = ()) -> str | None:
+        """The constraint for a turn: always for none/required/a named tool; for auto when constrained.
+        An email argument copies one of the conversation's `messages` where they hold any."""
         constrained = self.constrained if constrained is None else constrained
         _, mode = chosen_tools(tools or [], tool_choice)
         if mode == "auto" and not constrained:
             return None
         if mode == "none" and not tools:
             return None  # nothing to forbid
-        return tool_grammar(tools or [], tool_choice, parallel, self.max_string)
+        return tool_grammar(tools or [], tool_choice, parallel, self.max_string, said_emails(messages))
 
     def stream(self, messages: list[dict], tools: list[dict] | None = None, tool_choice: Any = "auto",
                parallel: bool = True, max_tokens: int = 256, constrained: bool | None = None,
                stats: DecodeStats | None = None, cancel: threading.Event | None = None) -> Iterator[str]:
         """Raw text pieces as they are decoded; setting `cancel` (or closing the iterator) stops decoding."""
-        grammar = self.grammar(tools, tool_choice, parallel, constrained)
+        grammar = self.grammar(tools, tool_choice, parallel, constrained, messages)
         with closing(self.decoder.stream(self.prompt(messages, tools), max_tokens, grammar, stats, cancel)) as steps:
             for step in steps:
                 yield step.text

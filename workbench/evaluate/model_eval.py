@@ -216,7 +216,7 @@ def decode_cases(project: Project, model_ref: str, conversations: list[list[dict
     expected turn plus a margin (`turn_budget`, counted with the project's base tokenizer for an
     endpoint), or `quiet_budget` where `turns` has None (only whether it calls matters)."""
     from workbench.evaluate.remote import Endpoint, decode_remote, is_remote, with_system
-    from workbench.grammar import tool_grammar
+    from workbench.grammar import said_emails, tool_grammar
 
     if is_remote(model_ref):
         from workbench.models import load_tokenizer
@@ -238,7 +238,8 @@ def decode_cases(project: Project, model_ref: str, conversations: list[list[dict
                       tool_format=model.tool_format).text for c, t in zip(conversations, tools)]
     budgets = [min(max_new_tokens, turn_budget(t, model.tokenizer)) if t is not None else quiet_budget for t in turns]
     max_string = project.settings.max_string_length
-    grammars = [tool_grammar(t, max_string=max_string) if constrained and t else None for t in tools]
+    grammars = [tool_grammar(t, max_string=max_string, emails=said_emails(c)) if constrained and t else None
+                for c, t in zip(conversations, tools)]
     decoded, wall, batched = decode_all(model, prompts, budgets, grammars, progress, cancel)
     return DecodedCases(decoded, wall, batched, prompts, {"base_model": model.base,
                                                          "adapter": str(model.adapter) if model.adapter else None})
