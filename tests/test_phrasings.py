@@ -161,3 +161,21 @@ def test_a_plain_and_mostly_asks_for_calls_at_once(tmp_path):
     assert 0 < bare <= 0.25 * len(joined)
     nexts = [pb._next_request("delete_task", {}, rng) for _ in range(100)]
     assert all(n.endswith((" for it", " for that one")) for n in nexts), nexts
+
+
+def test_the_same_action_on_two_things_is_one_sentence(tmp_path):
+    """"I'm done with task_12 and task_42", "Add two tasks: buy milk and buy eggs": six of the seed's
+    eight parallel cases. Two requests joined ("Close task_12. Also, complete the task task_42")
+    taught the generic Task API model to answer every one of them with one call."""
+    project = task_project(tmp_path)
+    result = generate(project, GenerateSpec(n=60, seed=4, mix={"parallel": 1.0}))
+    pairs = [(e.first_user_message(), [c["function"] for m in e.messages for c in m.get("tool_calls") or []])
+             for e in result.accepted]
+    same = [(ask, calls) for ask, calls in pairs if len(calls) == 2 and calls[0]["name"] == calls[1]["name"]]
+    assert len(same) >= len(pairs) // 3, pairs
+    one_sentence = [(ask, calls) for ask, calls in same
+                    if re.fullmatch(r"[^.;]*\b(task_\d+|#\d+|task \d+) and (task_\d+|#\d+|task \d+)\b[^.;]*", ask)]
+    assert len(one_sentence) >= 3, same
+    for ask, calls in one_sentence:   # both things said are both calls' values
+        ids = {json.loads(c["arguments"]).get("task_id") for c in calls}
+        assert len(ids) == 2 and all(i.split("_")[1] in ask for i in ids), (ask, calls)

@@ -323,6 +323,14 @@ class Phrasebook:
         phrased = self._phrased(draws, rng)
         if phrased:
             return phrased
+        if len(draws) == 2 and draws[0][0] == draws[1][0] and len(draws[0][1]) == 1 \
+                and draws[0][1].keys() == draws[1][1].keys() and rng.random() < 0.6:
+            # The same action on two things is one sentence: "close task_12 and task_42", "convert
+            # 60 USD to EUR and MXN" (the hand-written parallel requests), from a one-call wording.
+            (name, a), = draws[0][1].items()
+            b = draws[1][1][name]
+            if "@" not in a.text + b.text:   # not "a@x.com and b@y.com's orders"
+                return self.request(draws[0][0], {name: Slot(a.value, f"{a.text} and {b.text}")}, rng)
         requests = [self.request(t, s, rng) for t, s in draws]
         # Not "then": a request joined by "then" is done in order, one call after the other's result.
         joiner = rng.choice([" and ", ". Also, ", "; plus ", ", and also "])
