@@ -232,7 +232,6 @@ class Phrasebook:
         kinds = [n for n, slot in slots.items() if n not in plain and "enum" in (props.get(n) or {})
                  and isinstance(slot.value, str) and not slot.text[:1].isdigit()]
         owners = [n for n, slot in slots.items() if n not in plain and "@" in slot.text]
-        question = ""
         if noun.endswith("s") and " " not in noun and det in ("my", "the"):
             before = after = state = ""
             roll = rng.random()
@@ -258,9 +257,7 @@ class Phrasebook:
             act = f"{verb} {det} {before}{noun}{after}"
             if state and after and not slots and rng.random() < 0.5:
                 # Asked as a question: "which of tom@example.org's orders are processing?"
-                question = f"Which of {det} {noun} are {state}?"
-        if question:
-            return question
+                return f"Which of {det} {noun} are {state}?"
         lead = rng.choice(["Please {w}", "{w}", "Could you {w}", "I need to {w}", "Can you {w}", "I'd like to {w}"])
         # An update says what changes to what: "set the priority of task_42 to high", "update task 7:
         # due date to Friday, title to Call the bank" (not "update the task for task_42 and high").
